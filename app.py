@@ -1,0 +1,20 @@
+"""Reelstack: the Chalice app. It composes blueprints and event handlers, nothing else."""
+
+from chalice.app import Chalice, SQSEvent
+
+from chalicelib.core.batches import BatchResponse, each_message
+from chalicelib.core.logs import configure_logging
+from chalicelib.core.routes import platform
+from chalicelib.core.settings import get_settings
+from chalicelib.transcode.service import accept_uploads
+
+settings = get_settings()
+configure_logging(settings.log_level)
+
+app = Chalice(app_name="reelstack")
+app.register_blueprint(platform)
+
+
+@app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)
+def on_upload_notification(event: SQSEvent) -> BatchResponse:
+    return each_message(event, lambda record: accept_uploads(record.body))

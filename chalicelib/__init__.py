@@ -1,0 +1,1 @@
+"""Reelstack's application code: one package per bounded context, plus `core`."""

@@ -1,0 +1,1 @@
+"""Accounts and authentication: users, passwords, tokens, activation, reset, roles."""

@@ -1,0 +1,1 @@
+"""Catalog: movies, genres, artists, maturity ratings, reviews, watchlist, requests."""

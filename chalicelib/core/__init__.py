@@ -1,0 +1,1 @@
+"""Platform pieces every context uses: settings, clients, errors, HTTP, idempotency."""

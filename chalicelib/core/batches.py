@@ -1,0 +1,34 @@
+"""SQS batches with partial failure: only the messages that failed are retried.
+
+Handlers return `{"batchItemFailures": [...]}` (Lambda's ReportBatchItemFailures
+contract); the SQS event source must enable that response type, and the dev stack's
+dispatcher honours it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import SQSEvent, SQSRecord
+
+logger = logging.getLogger(__name__)
+
+BatchResponse = dict[str, list[dict[str, str]]]
+
+
+def message_id(record: SQSRecord) -> str:
+    return str(record.to_dict()["messageId"])
+
+
+def each_message(event: SQSEvent, handle: Callable[[SQSRecord], Any]) -> BatchResponse:
+    """Call `handle` for every message; report the ones that raised as failures."""
+    failures = []
+    for record in event:
+        try:
+            handle(record)
+        except Exception:
+            logger.exception("message failed", extra={"message_id": message_id(record)})
+            failures.append({"itemIdentifier": message_id(record)})
+    return {"batchItemFailures": failures}

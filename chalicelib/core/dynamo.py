@@ -1,0 +1,63 @@
+"""Bind PynamoDB models to the tables and endpoint named by settings.
+
+Each context declares its model with `@settings_table(lambda tables: tables.users)`;
+the model gets `Meta.table_name`, `Meta.host` and `Meta.region` from settings before
+its first call, and again whenever settings are reloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+from chalicelib.core.settings import Settings, Tables, get_settings, on_settings_reload
+
+AnyModel = TypeVar("AnyModel", bound=type[Model])
+TableChoice = Callable[[Tables], str]
+
+_bound_models: dict[type[Model], TableChoice] = {}
+
+
+def settings_table(choose: TableChoice) -> Callable[[AnyModel], AnyModel]:
+    """Class decorator: the model's table is `choose(settings.tables)`."""
+
+    def bind(model: AnyModel) -> AnyModel:
+        _bound_models[model] = choose
+        _bind(model, choose, get_settings())
+        return model
+
+    return bind
+
+
+def _bind(model: type[Model], choose: TableChoice, settings: Settings) -> None:
+    meta = model.Meta
+    meta.table_name = choose(settings.tables)
+    meta.host = settings.endpoint_url
+    meta.region = settings.region
+    meta.connect_timeout_seconds = 3
+    meta.read_timeout_seconds = 10
+    meta.max_retry_attempts = 3
+    # PynamoDB caches its connection on the class and only notices a new table name.
+    model._connection = None
+
+
+def _rebind_all(settings: Settings) -> None:
+    for model, choose in _bound_models.items():
+        _bind(model, choose, settings)
+
+
+on_settings_reload(_rebind_all)
+
+
+def transaction_connection() -> Connection:
+    """The connection PynamoDB transactions need, on the configured endpoint."""
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.endpoint_url)
+
+
+def is_condition_failure(error: Exception) -> bool:
+    """True when a PynamoDB write failed its `condition=` (someone else got there first)."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -1,0 +1,85 @@
+"""The error hierarchy of the product: every expected failure is one of these.
+
+    ReelstackError
+     ├── InvalidInput            400
+     │    └── PayloadTooLarge    413
+     ├── Unauthorized            401
+     ├── Forbidden               403
+     ├── NotFound                404
+     ├── Conflict                409
+     ├── Gone                    410
+     ├── UnsupportedMediaType    415
+     ├── TooManyRequests         429
+     └── DependencyUnavailable   503
+
+Services raise these; `chalicelib.core.http` turns them into JSON responses
+`{"Code": ..., "Message": ..., **details}` in one place. A subclass may name a more
+precise code (`class StreamLimitReached(Conflict): code = "StreamLimitReached"`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ReelstackError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "InternalError"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_body(self) -> dict[str, Any]:
+        return {"Code": self.code, "Message": self.message, **self.details}
+
+
+class InvalidInput(ReelstackError):
+    status = 400
+    code = "InvalidInput"
+
+
+class PayloadTooLarge(InvalidInput):
+    status = 413
+    code = "PayloadTooLarge"
+
+
+class Unauthorized(ReelstackError):
+    status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(ReelstackError):
+    status = 403
+    code = "Forbidden"
+
+
+class NotFound(ReelstackError):
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(ReelstackError):
+    status = 409
+    code = "Conflict"
+
+
+class Gone(ReelstackError):
+    status = 410
+    code = "Gone"
+
+
+class UnsupportedMediaType(ReelstackError):
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+class TooManyRequests(ReelstackError):
+    status = 429
+    code = "TooManyRequests"
+
+
+class DependencyUnavailable(ReelstackError):
+    status = 503
+    code = "DependencyUnavailable"

@@ -1,0 +1,151 @@
+"""The one settings object, built from the environment once per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from chalicelib.core import envvars
+
+STAGES = ("local", "dev", "prod")
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+DEFAULT_REGION = "us-east-1"
+
+NamedGroup = TypeVar("NamedGroup")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """DynamoDB table names, one table per aggregate (see ARCHITECTURE.md)."""
+
+    users: str
+    tokens: str
+    movies: str
+    reviews: str
+    watchlist: str
+    devices: str
+    sessions: str
+    progress: str
+    requests: str
+    jobs: str
+
+
+@dataclass(frozen=True)
+class Buckets:
+    uploads: str
+    media: str
+
+
+@dataclass(frozen=True)
+class Queues:
+    """SQS queue names; each has a dead-letter queue named `<queue>-dlq`."""
+
+    transcode_jobs: str
+    transcode_events: str
+    movie_requests: str
+    notifications: str
+
+    def all(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def dead_letter(queue_name: str) -> str:
+        return f"{queue_name}-dlq"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    endpoint_url: str | None
+    prefix: str
+    tables: Tables
+    buckets: Buckets
+    queues: Queues
+    jwt_private_key: str
+    jwt_public_key: str
+    ses_sender: str
+    cors_origins: tuple[str, ...]
+    public_api_url: str
+    max_body_bytes: int
+    tmdb_api_url: str
+    tmdb_image_url: str
+    tmdb_api_key: str
+    log_level: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        stage = env.get(envvars.STAGE, "local")
+        if stage not in STAGES:
+            raise ValueError(f"{envvars.STAGE} must be one of {STAGES}, not {stage!r}")
+        prefix = env.get(envvars.PREFIX) or f"reelstack-{stage}"
+        endpoint = env.get(envvars.ENDPOINT_URL) or (LOCAL_ENDPOINT if stage == "local" else None)
+        return cls(
+            stage=stage,
+            region=env.get(envvars.REGION) or env.get(envvars.DEFAULT_REGION) or DEFAULT_REGION,
+            endpoint_url=endpoint,
+            prefix=prefix,
+            tables=_named(Tables, envvars.TABLE_PREFIX, prefix, env),
+            buckets=_named(Buckets, envvars.BUCKET_PREFIX, prefix, env),
+            queues=_named(Queues, envvars.QUEUE_PREFIX, prefix, env),
+            jwt_private_key=_pem(env.get(envvars.JWT_PRIVATE_KEY, "")),
+            jwt_public_key=_pem(env.get(envvars.JWT_PUBLIC_KEY, "")),
+            ses_sender=env.get(envvars.SES_SENDER, "no-reply@reelstack.local"),
+            cors_origins=_csv(env.get(envvars.CORS_ORIGINS, "")),
+            public_api_url=env.get(envvars.PUBLIC_API_URL, "http://127.0.0.1:8000").rstrip("/"),
+            max_body_bytes=int(env.get(envvars.MAX_BODY_BYTES, str(1024 * 1024))),
+            tmdb_api_url=env.get(envvars.TMDB_API_URL, "https://api.themoviedb.org/3").rstrip("/"),
+            tmdb_image_url=env.get(envvars.TMDB_IMAGE_URL, "https://image.tmdb.org/t/p").rstrip("/"),
+            tmdb_api_key=env.get(envvars.TMDB_API_KEY, ""),
+            log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
+        )
+
+
+def _named(
+    group: type[NamedGroup], env_prefix: str, prefix: str, env: Mapping[str, str]
+) -> NamedGroup:
+    """Resource names: `<prefix>-<kebab-name>`, each overridable by its own variable."""
+    names: dict[str, Any] = {}
+    for field in fields(group):  # type: ignore[arg-type]
+        default = f"{prefix}-{field.name.replace('_', '-')}"
+        names[field.name] = env.get(f"{env_prefix}{field.name.upper()}") or default
+    return group(**names)
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
+
+
+def _pem(value: str) -> str:
+    # Keys often travel through env files with their newlines escaped.
+    return value.replace("\\n", "\n").strip()
+
+
+_reload_hooks: list[Callable[[Settings], None]] = []
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
+
+
+def on_settings_reload(hook: Callable[[Settings], None]) -> None:
+    """Let a module that caches something built from settings rebuild it on reload."""
+    _reload_hooks.append(hook)
+
+
+def reload_settings() -> Settings:
+    """Read the environment again (tests, the dev stack) and rebind what depends on it."""
+    get_settings.cache_clear()
+    settings = get_settings()
+    for hook in _reload_hooks:
+        hook(settings)
+    return settings

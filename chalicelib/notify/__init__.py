@@ -1,0 +1,1 @@
+"""Notifications: e-mail through SES, with templates and idempotent sending."""

@@ -1,0 +1,1 @@
+"""Playback: plans, devices, watch sessions, resume positions, signed HLS delivery."""

@@ -1,0 +1,93 @@
+"""Find or start the AWS emulator: moto's server by default, or a LocalStack already up."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+
+class EmulatorKind(Enum):
+    MOTO = "moto"
+    LOCALSTACK = "localstack"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Emulator:
+    endpoint: str
+    kind: EmulatorKind
+    process: subprocess.Popen[bytes] | None = None  # set when we started it
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def reset(self) -> None:
+        """Forget every resource (moto only; LocalStack keeps state)."""
+        if self.kind is EmulatorKind.MOTO:
+            requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+
+
+def identify(endpoint: str, timeout: float = 1.0) -> EmulatorKind | None:
+    """What answers at `endpoint`, or None when nothing does."""
+    try:
+        health = requests.get(f"{endpoint}/_localstack/health", timeout=timeout)
+        if health.ok and "services" in health.json():
+            return EmulatorKind.LOCALSTACK
+    except requests.ConnectionError:
+        return None
+    except (requests.RequestException, ValueError):
+        pass
+    try:
+        moto = requests.get(f"{endpoint}/moto-api/data.json", timeout=timeout)
+        return EmulatorKind.MOTO if moto.ok else EmulatorKind.UNKNOWN
+    except requests.RequestException:
+        return EmulatorKind.UNKNOWN
+
+
+def start_moto(endpoint: str, log_path: Path | None = None, timeout: float = 30) -> Emulator:
+    """Start `moto_server` on the endpoint's host and port and wait until it answers."""
+    address = urlparse(endpoint)
+    host, port = address.hostname or "127.0.0.1", address.port or 4566
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C goes to the dev stack, which stops us in order
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with {process.returncode}; see {log_path}")
+        if identify(endpoint, timeout=0.5) is EmulatorKind.MOTO:
+            return Emulator(endpoint, EmulatorKind.MOTO, process)
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"moto_server did not answer on {endpoint} within {timeout} s")
+
+
+def find_or_start(endpoint: str, log_path: Path | None = None) -> Emulator:
+    """Use whatever emulator answers at `endpoint`; start moto's server if none does."""
+    kind = identify(endpoint)
+    if kind is None:
+        logger.info("no emulator on %s: starting moto's server", endpoint)
+        return start_moto(endpoint, log_path)
+    if kind is EmulatorKind.UNKNOWN:
+        logger.warning("%s answers but is neither moto nor LocalStack; using it anyway", endpoint)
+    return Emulator(endpoint, kind)

@@ -1,0 +1,124 @@
+"""`make run`: the whole stack on this machine, stopped together with Ctrl-C.
+
+emulator (moto's server unless one answers) -> template deployed -> `chalice local`
+-> the event dispatcher (SQS -> the app's handlers) -> a banner once /api/health/ is 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import requests
+
+from chalicelib.core.logs import configure_logging
+from chalicelib.core.settings import Settings, reload_settings
+from devstack.deploy import deploy_stack
+from devstack.dispatcher import EventDispatcher
+from devstack.emulator import Emulator, find_or_start
+from devstack.environment import PROJECT_ROOT, STATE_DIR, use_local_environment
+from devstack.ffmpeg import ffmpeg_binary
+
+logger = logging.getLogger("devstack")
+
+
+def start_api(host: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "local",
+         "--host", host, "--port", str(port),
+         # The reloader restarts on any file write under the project, logs included.
+         "--no-autoreload"],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        start_new_session=True,
+    )
+
+
+def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout: float = 60) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if api.poll() is not None:
+            raise RuntimeError(f"chalice local exited with {api.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not become healthy within {timeout} s")
+
+
+def banner(settings: Settings, emulator: Emulator, api_url: str, seconds: float) -> str:
+    return "\n".join([
+        "",
+        f"  Reelstack is up  (stage {settings.stage}, ready in {seconds:.1f} s)",
+        f"  API         {api_url}/api/health/",
+        f"  Emulator    {emulator.endpoint}  ({emulator.kind.value})",
+        f"  Uploads     aws --endpoint-url {emulator.endpoint} s3 cp FILE "
+        f"s3://{settings.buckets.uploads}/videos/",
+        f"  Queues      {', '.join(settings.queues.all().values())}",
+        f"  ffmpeg      {ffmpeg_binary() or 'not found: run make install'}",
+        "  Admin       make admin EMAIL=you@example.com PASSWORD=...",
+        "  Stop        Ctrl-C",
+        "",
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+
+    use_local_environment()
+    settings = reload_settings()
+    configure_logging(settings.log_level)
+    started = time.monotonic()
+    emulator = find_or_start(settings.endpoint_url or "", STATE_DIR / "emulator.log")
+    api: subprocess.Popen[bytes] | None = None
+    dispatcher: EventDispatcher | None = None
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        deploy_stack(settings)
+        api = start_api(args.host, args.port)
+        dispatcher = EventDispatcher(importlib.import_module("app").app)
+        dispatcher.start()
+        api_url = f"http://{args.host}:{args.port}"
+        wait_until_healthy(f"{api_url}/api/health/", api)
+        print(banner(settings, emulator, api_url, time.monotonic() - started), flush=True)
+        api.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_all(api, dispatcher, emulator)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_all(
+    api: subprocess.Popen[bytes] | None, dispatcher: EventDispatcher | None, emulator: Emulator
+) -> None:
+    print("\nStopping Reelstack...", flush=True)
+    if api is not None and api.poll() is None:
+        os.killpg(api.pid, signal.SIGTERM)
+        try:
+            api.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(api.pid, signal.SIGKILL)
+    if dispatcher is not None:
+        dispatcher.stop()
+    emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

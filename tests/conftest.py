@@ -1,0 +1,66 @@
+"""Fixtures for every tier. Unit tests start nothing; the emulator starts on first use.
+
+By default the emulator is moto's server on a free loopback port, started for the
+session; with REELSTACK_TEST_ENDPOINT set (make test-localstack) it is that endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports the app: settings are read once, at first use.
+os.environ.update({
+    "REELSTACK_STAGE": "local",
+    "REELSTACK_PREFIX": "reelstack-test",
+    "REELSTACK_LOG_LEVEL": "WARNING",
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+})
+os.environ.pop("AWS_PROFILE", None)
+
+from chalicelib.core.settings import Settings, reload_settings
+from devstack.deploy import deploy_stack
+from devstack.emulator import Emulator, find_or_start, identify, start_moto
+from tests.support.network import free_port
+from tests.support.stack import empty_stack
+
+TEST_ENDPOINT = "REELSTACK_TEST_ENDPOINT"
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    given = os.environ.get(TEST_ENDPOINT)
+    if given:
+        if identify(given) is None:
+            pytest.fail(f"{TEST_ENDPOINT}={given} but nothing answers there")
+        yield find_or_start(given)
+        return
+    log = tmp_path_factory.mktemp("emulator") / "moto.log"
+    started = start_moto(f"http://127.0.0.1:{free_port()}", log)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def deployed_stack(emulator: Emulator) -> Settings:
+    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
+    settings = reload_settings()
+    deploy_stack(settings)
+    return settings
+
+
+@pytest.fixture
+def stack(deployed_stack: Settings) -> Iterator[Settings]:
+    """The deployed stack, emptied after the test."""
+    yield deployed_stack
+    empty_stack(deployed_stack)
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
