@@ -8,7 +8,7 @@ PIP_LOG := $(VENV)/pip.log
 PYTEST_ARGS ?=
 STAGE ?= dev
 
-.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin deploy bench clean
+.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy bench clean
 
 install: $(DEPS)
 
@@ -48,6 +48,9 @@ lint: $(DEPS)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
 
+mail: $(DEPS)
+	@$(PY) -m devstack.mailbox $(if $(TO),--to "$(TO)")
+
 deploy: $(DEPS)
 	@$(PY) -m devstack.deploy
 
@@ -56,7 +59,7 @@ admin: $(DEPS)
 	@$(PY) -m devstack.admin --email "$(EMAIL)" --password "$(PASSWORD)"
 
 bench: $(DEPS)
-	@$(PY) bench/run.py
+	@$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache

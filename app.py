@@ -2,19 +2,29 @@
 
 from chalice.app import Chalice, SQSEvent
 
+from chalicelib.auth.routes import auth_routes
 from chalicelib.core.batches import BatchResponse, each_message
+from chalicelib.core.cors import cors_middleware
 from chalicelib.core.logs import configure_logging
 from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
+from chalicelib.notify.service import deliver
 from chalicelib.transcode.service import accept_uploads
 
 settings = get_settings()
 configure_logging(settings.log_level)
 
 app = Chalice(app_name="reelstack")
+app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
+app.register_blueprint(auth_routes)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)
 def on_upload_notification(event: SQSEvent) -> BatchResponse:
     return each_message(event, lambda record: accept_uploads(record.body))
+
+
+@app.on_sqs_message(queue=settings.queues.notifications, batch_size=10)
+def on_notification(event: SQSEvent) -> BatchResponse:
+    return each_message(event, lambda record: deliver(record.body))

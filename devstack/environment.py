@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chalicelib.auth.keys import private_pem
 from chalicelib.core import envvars
 from chalicelib.core.settings import LOCAL_ENDPOINT
 
@@ -28,3 +31,13 @@ def use_local_environment() -> None:
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_PROFILE", None)
     STATE_DIR.mkdir(exist_ok=True)
+    os.environ.setdefault(envvars.JWT_PRIVATE_KEY, local_signing_key())
+
+
+def local_signing_key() -> str:
+    """One JWT key for every local process (API, dispatcher, admin), kept across runs."""
+    path = STATE_DIR / "jwt-ed25519.pem"
+    if not path.exists():
+        path.write_text(private_pem(Ed25519PrivateKey.generate()))
+        path.chmod(0o600)
+    return path.read_text()

@@ -6,11 +6,13 @@ session; with REELSTACK_TEST_ENDPOINT set (make test-localstack) it is that endp
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chalice.test import Client
 
 # Before anything imports the app: settings are read once, at first use.
 os.environ.update({
@@ -26,6 +28,7 @@ os.environ.pop("AWS_PROFILE", None)
 from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import deploy_stack
 from devstack.emulator import Emulator, find_or_start, identify, start_moto
+from tests.support.api import Browser
 from tests.support.network import free_port
 from tests.support.stack import empty_stack
 
@@ -64,3 +67,15 @@ def stack(deployed_stack: Settings) -> Iterator[Settings]:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def api(stack: Settings) -> Iterator[Client]:
+    """The app in-process (chalice's test client), on the emulator's stack."""
+    with Client(importlib.import_module("app").app, stage_name="local") as client:
+        yield client
+
+
+@pytest.fixture
+def browser(api: Client) -> Browser:
+    return Browser(api)

@@ -1,4 +1,4 @@
-"""The users table: one item per account, plus one claim item per e-mail address.
+"""The auth context's tables: users, and tokens (refresh families, one-time tokens, counters).
 
 DynamoDB cannot make a GSI key unique, so an account is written together with an
 `email#<address>` claim item in one transaction; the `email` GSI serves look-ups.
@@ -6,8 +6,13 @@ DynamoDB cannot make a GSI key unique, so an account is written together with an
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.core.dynamo import settings_table
@@ -38,3 +43,38 @@ class UserModel(Model):
     owner_id = UnicodeAttribute(null=True)  # on claim items: the account that owns the address
 
     email_index = EmailIndex()
+
+
+class TokenUserIndex(GlobalSecondaryIndex["TokenModel"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "user-index"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+
+
+@settings_table(lambda tables: tables.tokens)
+class TokenModel(Model):
+    """One table for every expiring auth record, told apart by `kind` and key prefix.
+
+    - `family#<id>`: a refresh-token family; `revoked` ends every token in it.
+    - `refresh#<jti>`: one refresh token; `state` is active, then rotated.
+    - `activation#<sha256>`, `reset#<sha256>`: one-time tokens, stored hashed.
+    - `login#<email>`, `rate#<user>#<minute>`: throttling counters.
+    """
+
+    class Meta:
+        pass
+
+    token_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    user_id = UnicodeAttribute(null=True)
+    family_id = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(null=True)
+    revoked = BooleanAttribute(null=True)
+    used = BooleanAttribute(null=True)
+    hits = NumberAttribute(null=True)
+    window_start = NumberAttribute(null=True)
+    expires_at = NumberAttribute()  # the table's TTL attribute: epoch seconds
+
+    user_index = TokenUserIndex()

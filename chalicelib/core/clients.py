@@ -33,6 +33,7 @@ PROBE_CONFIG = DEFAULT_CONFIG.merge(
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str], Any] = {}
+_session: Any = None
 
 
 def aws_client(service: str, *, probe: bool = False) -> Any:
@@ -49,18 +50,23 @@ def aws_client(service: str, *, probe: bool = False) -> Any:
 
 
 def _build(service: str, settings: Settings, config: Config) -> Any:
-    import boto3  # deferred: importing boto3 costs a cold start ~0.2 s before any request
+    """Called under `_lock`: a boto3 session may build clients from one thread at a time."""
+    global _session  # noqa: PLW0603 - the one shared session, rebuilt on reload
+    if _session is None:
+        import boto3  # deferred: importing boto3 costs a cold start ~0.2 s before any request
 
-    # A session per client: boto3's default session is not safe to share across threads.
-    session = boto3.session.Session(region_name=settings.region)
-    return session.client(  # type: ignore[call-overload]
+        # One session, so service models are loaded once and shared by every client.
+        _session = boto3.session.Session(region_name=settings.region)
+    return _session.client(
         service, endpoint_url=settings.endpoint_url, config=config
     )
 
 
 def _forget_clients(_: Settings) -> None:
+    global _session  # noqa: PLW0603 - the one shared session, rebuilt on reload
     with _lock:
         _clients.clear()
+        _session = None
 
 
 on_settings_reload(_forget_clients)

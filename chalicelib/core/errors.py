@@ -34,6 +34,10 @@ class ReelstackError(Exception):
     def to_body(self) -> dict[str, Any]:
         return {"Code": self.code, "Message": self.message, **self.details}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer needs besides the body (e.g. Retry-After)."""
+        return {}
+
 
 class InvalidInput(ReelstackError):
     status = 400
@@ -78,6 +82,13 @@ class UnsupportedMediaType(ReelstackError):
 class TooManyRequests(ReelstackError):
     status = 429
     code = "TooManyRequests"
+
+    def __init__(self, message: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = max(1, retry_after)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class DependencyUnavailable(ReelstackError):

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalice.app import Blueprint, ChaliceViewError, Request, Response
 
+from chalicelib.core.cors import answer_preflight
 from chalicelib.core.errors import InvalidInput, PayloadTooLarge, ReelstackError
 from chalicelib.core.settings import get_settings
 
@@ -25,7 +26,9 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def error_response(error: ReelstackError) -> Response:
-    return Response(body=error.to_body(), status_code=error.status, headers=dict(JSON_HEADERS))
+    return Response(
+        body=error.to_body(), status_code=error.status, headers={**JSON_HEADERS, **error.headers()}
+    )
 
 
 def answer_errors(view: View) -> View:
@@ -49,16 +52,32 @@ def answer_errors(view: View) -> View:
 
 
 class ApiBlueprint(Blueprint):
-    """A Blueprint whose routes answer domain errors as JSON."""
+    """A Blueprint whose routes answer domain errors as JSON and CORS preflights."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._preflighted: set[str] = set()
 
     def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
         register = super().route(path, **kwargs)
+        self._answer_preflights(path)
 
         def decorator(view: View) -> View:
             register(answer_errors(view))
             return view
 
         return decorator
+
+    def _answer_preflights(self, path: str) -> None:
+        if path in self._preflighted:
+            return
+        self._preflighted.add(path)
+
+        def preflight() -> Response:
+            return answer_preflight(self.current_request)
+
+        preflight.__name__ = "preflight" + "".join(c if c.isalnum() else "_" for c in path)
+        super().route(path, methods=["OPTIONS"])(preflight)
 
 
 def json_body(request: Request) -> dict[str, Any]:

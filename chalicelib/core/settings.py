@@ -67,6 +67,13 @@ class Settings:
     queues: Queues
     jwt_private_key: str
     jwt_public_key: str
+    jwt_issuer: str
+    access_token_seconds: int
+    refresh_token_seconds: int
+    frontend_url: str
+    login_max_failures: int
+    login_failure_window_seconds: int
+    requests_per_minute: int
     ses_sender: str
     cors_origins: tuple[str, ...]
     public_api_url: str
@@ -98,6 +105,13 @@ class Settings:
             queues=_named(Queues, envvars.QUEUE_PREFIX, prefix, env),
             jwt_private_key=_pem(env.get(envvars.JWT_PRIVATE_KEY, "")),
             jwt_public_key=_pem(env.get(envvars.JWT_PUBLIC_KEY, "")),
+            jwt_issuer=env.get(envvars.JWT_ISSUER, "reelstack"),
+            access_token_seconds=int(env.get(envvars.ACCESS_TOKEN_SECONDS, "900")),
+            refresh_token_seconds=int(env.get(envvars.REFRESH_TOKEN_SECONDS, str(7 * 86400))),
+            frontend_url=env.get(envvars.FRONTEND_URL, "").rstrip("/"),
+            login_max_failures=int(env.get(envvars.LOGIN_MAX_FAILURES, "5")),
+            login_failure_window_seconds=int(env.get(envvars.LOGIN_FAILURE_WINDOW_SECONDS, "900")),
+            requests_per_minute=int(env.get(envvars.REQUESTS_PER_MINUTE, "60")),
             ses_sender=env.get(envvars.SES_SENDER, "no-reply@reelstack.local"),
             cors_origins=_csv(env.get(envvars.CORS_ORIGINS, "")),
             public_api_url=env.get(envvars.PUBLIC_API_URL, "http://127.0.0.1:8000").rstrip("/"),

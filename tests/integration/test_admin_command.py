@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.auth.accounts import create_user, find_user
 from chalicelib.auth.models import UserModel
 from chalicelib.auth.passwords import password_matches
-from chalicelib.auth.service import create_user, find_user
 from chalicelib.core.errors import Conflict
 from chalicelib.core.settings import Settings
 from devstack import admin

@@ -18,7 +18,7 @@ routes = ApiBlueprint(__name__)
 RAISED: dict[str, errors.ReelstackError] = {
     "not-found": errors.NotFound("No movie 42."),
     "conflict": errors.Conflict("Taken.", active_sessions=["s1"]),
-    "throttled": errors.TooManyRequests("Slow down."),
+    "throttled": errors.TooManyRequests("Slow down.", retry_after=30),
     "forbidden": errors.Forbidden("Admins only."),
 }
 
@@ -71,6 +71,13 @@ def test_domain_errors_map_to_their_status(client: Client, name: str, status: in
 
 def test_error_details_travel_with_the_error(client: Client) -> None:
     assert client.http.get("/fail/conflict").json_body["active_sessions"] == ["s1"]
+
+
+def test_throttling_says_when_to_retry(client: Client) -> None:
+    response = client.http.get("/fail/throttled")
+
+    assert response.headers["Retry-After"] == "30"
+    assert response.json_body["retry_after"] == 30
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"a": 1', b"\xff\xfe"])

@@ -1,0 +1,33 @@
+"""The links e-mails carry, in the Videoflix shape `.../activate/{uidb64}/{token}/`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.settings import Settings
+
+
+def encode_uid(user_id: str) -> str:
+    return base64.urlsafe_b64encode(user_id.encode()).decode().rstrip("=")
+
+
+def decode_uid(uidb64: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(uidb64 + "=" * (-len(uidb64) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("The link is invalid or has expired.") from None
+
+
+def _base(settings: Settings) -> str:
+    # A frontend (SPA) page takes the link when one is configured; else the API itself.
+    return settings.frontend_url or f"{settings.public_api_url}/api"
+
+
+def activation_link(settings: Settings, user_id: str, token: str) -> str:
+    return f"{_base(settings)}/activate/{encode_uid(user_id)}/{token}/"
+
+
+def password_reset_link(settings: Settings, user_id: str, token: str) -> str:
+    return f"{_base(settings)}/password_confirm/{encode_uid(user_id)}/{token}/"

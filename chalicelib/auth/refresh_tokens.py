@@ -1,0 +1,102 @@
+"""Refresh tokens in families: each use rotates; a reused (already rotated) token
+revokes the whole family, so a stolen token stops working for the thief and the owner.
+
+Family records outlive their tokens only until the newest token would expire; the
+table's TTL then removes them (revocations included).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
+from chalicelib.auth.models import TokenModel
+from chalicelib.core.dynamo import transaction_connection
+from chalicelib.core.errors import Unauthorized
+from chalicelib.core.settings import Settings
+
+ACTIVE, ROTATED = "active", "rotated"
+FAMILY_PREFIX, REFRESH_PREFIX = "family#", "refresh#"
+
+
+def start_family(settings: Settings, user_id: str) -> tuple[str, Claims]:
+    """A new login: a new family and its first refresh token."""
+    family_id = uuid.uuid4().hex
+    token, claims = _issue(settings, user_id, family_id)
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.save(TokenModel(FAMILY_PREFIX + family_id, kind="family", user_id=user_id,
+                                    revoked=False, expires_at=claims.expires_at))
+        transaction.save(_record(claims, family_id))
+    return token, claims
+
+
+def rotate(settings: Settings, token: str) -> tuple[str, str, Claims]:
+    """Trade a refresh token for the next one: (user_id, new token, its claims)."""
+    claims = verify(settings, token, TokenKind.REFRESH)
+    family_id = str(claims.extra.get("fam", ""))
+    family = _get(FAMILY_PREFIX + family_id)
+    if family is None or family.revoked:
+        raise Unauthorized("This session has ended; sign in again.", reason="token_revoked")
+    new_token, new_claims = _issue(settings, claims.subject, family_id)
+    used = TokenModel(REFRESH_PREFIX + claims.token_id)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(used, actions=[TokenModel.state.set(ROTATED)],
+                               condition=TokenModel.state == ACTIVE)
+            transaction.update(family, actions=[TokenModel.expires_at.set(new_claims.expires_at)],
+                               condition=TokenModel.revoked == False)  # noqa: E712
+            transaction.save(_record(new_claims, family_id))
+    except TransactWriteError:
+        # Presented twice: the token (or a copy of it) was already traded in.
+        revoke_family(family_id)
+        raise Unauthorized("This session has ended; sign in again.",
+                           reason="token_reused") from None
+    return claims.subject, new_token, new_claims
+
+
+def revoke(settings: Settings, token: str) -> None:
+    """Logout: end the token's family. An invalid token has nothing to revoke."""
+    try:
+        claims = verify(settings, token, TokenKind.REFRESH)
+    except Unauthorized:
+        return
+    revoke_family(str(claims.extra.get("fam", "")))
+
+
+def revoke_family(family_id: str) -> None:
+    family = _get(FAMILY_PREFIX + family_id)
+    if family is not None:
+        family.update(actions=[TokenModel.revoked.set(True)])
+
+
+def revoke_all(user_id: str) -> int:
+    """End every session of the user (password reset, account deletion)."""
+    families = [
+        key.token_id for key in TokenModel.user_index.query(user_id)
+        if key.token_id.startswith(FAMILY_PREFIX)
+    ]
+    for token_id in families:
+        revoke_family(token_id.removeprefix(FAMILY_PREFIX))
+    return len(families)
+
+
+def _issue(settings: Settings, user_id: str, family_id: str) -> tuple[str, Claims]:
+    return issue(settings, TokenKind.REFRESH, user_id, settings.refresh_token_seconds,
+                 fam=family_id)
+
+
+def _record(claims: Claims, family_id: str) -> TokenModel:
+    return TokenModel(REFRESH_PREFIX + claims.token_id, kind="refresh", user_id=claims.subject,
+                      family_id=family_id, state=ACTIVE, expires_at=claims.expires_at)
+
+
+def _get(token_id: str) -> TokenModel | None:
+    try:
+        record = TokenModel.get(token_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return record if record.expires_at > time.time() else None
