@@ -9,7 +9,7 @@ from chalice.app import Response
 
 from chalicelib.auth import service
 from chalicelib.auth.cookies import REFRESH_COOKIE, cleared_cookies, read_cookie, session_cookies
-from chalicelib.auth.principal import authenticate
+from chalicelib.auth.principal import authenticate, authenticate_admin
 from chalicelib.core.http import ApiBlueprint, json_body
 from chalicelib.core.settings import get_settings
 
@@ -95,6 +95,20 @@ def delete_me() -> Response:
     service.delete_account(principal.user_id, _body().get("password"))
     return Response(body="", status_code=204,
                     headers={"Set-Cookie": cleared_cookies(get_settings())})
+
+
+# ---------------------------------------------------------------- administration
+@auth_routes.route("/api/admin/users/{user_id}", methods=["GET"])
+def admin_user(user_id: str) -> dict[str, Any]:
+    authenticate_admin(auth_routes.current_request)
+    account = service.account(user_id)
+    return {**account.public(), "plan": account.plan_id, "is_active": account.is_active}
+
+
+@auth_routes.route("/api/admin/users/{user_id}/role", methods=["PUT"])
+def admin_set_role(user_id: str) -> dict[str, Any]:
+    authenticate_admin(auth_routes.current_request)
+    return service.set_role(user_id, _body().get("role")).public()
 
 
 # ---------------------------------------------------------------- token contract (native)

@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.auth import refresh_tokens, throttle
 from chalicelib.auth.accounts import (
     ADMIN,
+    ROLES,
     Account,
     create_user,
     delete_user,
@@ -187,4 +188,12 @@ def ensure_admin(email: str, password: str) -> Account:
             UserModel.is_active.set(True),
             UserModel.password_hash.set(hash_password(password)),
         ])
+    return Account.of(user)
+
+
+def set_role(user_id: str, role: object) -> Account:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}.", field="role")
+    user = load_user(user_id)
+    user.update(actions=[UserModel.role.set(str(role))])
     return Account.of(user)
