@@ -19,6 +19,7 @@ from types import FrameType
 
 import requests
 
+from chalicelib.core import envvars
 from chalicelib.core.logs import configure_logging
 from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import deploy_stack
@@ -79,6 +80,8 @@ def main() -> None:
     args = parser.parse_args()
 
     use_local_environment()
+    # Links in e-mails point at this API unless a public URL is configured.
+    os.environ.setdefault(envvars.PUBLIC_API_URL, f"http://{args.host}:{args.port}")
     settings = reload_settings()
     configure_logging(settings.log_level)
     started = time.monotonic()

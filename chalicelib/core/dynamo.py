@@ -52,10 +52,21 @@ def _rebind_all(settings: Settings) -> None:
 on_settings_reload(_rebind_all)
 
 
+_transaction_connections: dict[Settings, Connection] = {}
+
+
 def transaction_connection() -> Connection:
-    """The connection PynamoDB transactions need, on the configured endpoint."""
+    """The connection PynamoDB transactions need, on the configured endpoint (built once:
+    a connection builds a botocore client, which costs tens of milliseconds)."""
     settings = get_settings()
-    return Connection(region=settings.region, host=settings.endpoint_url)
+    connection = _transaction_connections.get(settings)
+    if connection is None:
+        connection = Connection(region=settings.region, host=settings.endpoint_url,
+                                connect_timeout_seconds=3, read_timeout_seconds=10,
+                                max_retry_attempts=3)
+        _transaction_connections.clear()
+        _transaction_connections[settings] = connection
+    return connection
 
 
 def is_condition_failure(error: Exception) -> bool:

@@ -73,7 +73,7 @@ class ApiBlueprint(Blueprint):
             return
         self._preflighted.add(path)
 
-        def preflight() -> Response:
+        def preflight(**_path_parameters: str) -> Response:
             return answer_preflight(self.current_request)
 
         preflight.__name__ = "preflight" + "".join(c if c.isalnum() else "_" for c in path)
