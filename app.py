@@ -3,6 +3,8 @@
 from chalice.app import Chalice, SQSEvent
 
 from chalicelib.auth.routes import auth_routes
+from chalicelib.catalog.admin_routes import catalog_admin_routes
+from chalicelib.catalog.routes import catalog_routes
 from chalicelib.core.batches import BatchResponse, each_message
 from chalicelib.core.cors import cors_middleware
 from chalicelib.core.logs import configure_logging
@@ -18,6 +20,8 @@ app = Chalice(app_name="reelstack")
 app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
 app.register_blueprint(auth_routes)
+app.register_blueprint(catalog_routes)
+app.register_blueprint(catalog_admin_routes)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)

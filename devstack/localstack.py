@@ -25,16 +25,17 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
 __all__ = [
     "DEFAULT_PORT",
     "LocalStackError",
+    "configured_port",
     "endpoint_for",
+    "find_python313",
     "home_dir",
     "is_running",
     "prepare",
@@ -434,21 +435,26 @@ def _port_in_use(port: int) -> bool:
 # --- process bookkeeping --------------------------------------------------------------
 
 
-def _read_pid(home: Path) -> int | None:
+def _our_localstack(home: Path) -> tuple[int, int] | None:
+    """(pid, port) of the LocalStack `start` launched from this cache, if it still runs."""
     try:
-        return int(_pid_file(home).read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+        pid, port = (int(field) for field in _pid_file(home).read_text().split()[:2])
+    except (OSError, ValueError):
         return None
+    return (pid, port) if _is_our_localstack(pid) else None
 
 
 def _is_our_localstack(pid: int) -> bool:
     """Alive and still LocalStack: guards against a recycled pid."""
     _reap(pid)
+    return _identity(pid) is not None and b"localstack.runtime.main" in _cmdline(pid)
+
+
+def _cmdline(pid: int) -> bytes:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return False
-    return _identity(pid) is not None and b"localstack.runtime.main" in cmdline
+        return b""
 
 
 def _reap(pid: int) -> None:
@@ -463,7 +469,7 @@ def _reap(pid: int) -> None:
 
 
 # A pid with its start time, so a recycled pid is never signalled.
-_Identity = tuple[int, str]
+_Identity: TypeAlias = tuple[int, str]
 
 
 def _proc_stat(pid: int) -> list[str] | None:
@@ -533,10 +539,11 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_S) -> str:
     """Start LocalStack in the background, or reuse a running one; return its URL."""
     port = configured_port() if port is None else port
     endpoint = endpoint_for(port)
-    if is_running(endpoint):
+    home = home_dir()
+    # One of ours still booting is waited for below; anyone else's is used as it is.
+    if _services_ready(endpoint) or (is_running(endpoint) and _our_localstack(home) is None):
         logger.info("LocalStack already answers at %s", endpoint)
         return endpoint
-    home = home_dir()
     with _exclusive(home):
         _start_locked(home, port, timeout)
     _warm_up_dynamodb(home, endpoint)
@@ -544,21 +551,27 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_S) -> str:
 
 
 def _start_locked(home: Path, port: int, timeout: float) -> None:
-    pid = _read_pid(home)
-    if pid is not None and _is_our_localstack(pid):
+    running = _our_localstack(home)
+    if running is not None and running[1] != port:
+        raise LocalStackError(
+            f"devstack's LocalStack already runs at {endpoint_for(running[1])} "
+            f"(pid {running[0]}); use LOCALSTACK_PORT={running[1]}, or stop it first: "
+            "python -m devstack.localstack stop"
+        )
+    booting = _identity(running[0]) if running is not None else None
+    if booting is not None:
         # Launched earlier (maybe by a concurrent caller) and still booting.
-        _wait_until_ready(home, port, pid, timeout, log_offset=None)
+        _wait_until_ready(home, port, booting, timeout, log_offset=None)
         return
     _pid_file(home).unlink(missing_ok=True)
     if _port_in_use(port):
         raise LocalStackError(_port_taken_message(port))
     _prepare_locked(home)
-    log_offset = _log_size(home)
-    pid = _launch(home, port)
+    launched, log_offset = _launch(home, port)
     try:
-        _wait_until_ready(home, port, pid, timeout, log_offset)
+        _wait_until_ready(home, port, launched, timeout, log_offset)
     except LocalStackError:
-        _terminate(pid, grace=5.0)  # a failed start has nothing worth a clean shutdown
+        _terminate(launched[0], grace=5.0)  # a failed start has nothing worth a clean shutdown
         _pid_file(home).unlink(missing_ok=True)
         raise
 
@@ -591,10 +604,13 @@ def _localstack_env(home: Path, port: int) -> dict[str, str]:
     }
 
 
-def _launch(home: Path, port: int) -> int:
+def _launch(home: Path, port: int) -> tuple[_Identity, int]:
+    """Launch LocalStack; return it and where its output starts in the log."""
+    _rotate_log(home)
     with _log_file(home).open("ab") as log:
         log.write(f"\n=== reelstack: LocalStack on port {port}, {time.ctime()} ===\n".encode())
         log.flush()
+        log_offset = log.tell()
         process = subprocess.Popen(
             [str(_venv_python(home)), "-m", "localstack.runtime.main"],
             cwd=home,
@@ -606,11 +622,16 @@ def _launch(home: Path, port: int) -> int:
         )
     _write_atomically(_pid_file(home), f"{process.pid} {port}\n")
     logger.info("LocalStack launched (pid %d, log %s)", process.pid, _log_file(home))
-    return process.pid
+    return _identity(process.pid) or (process.pid, "exited at once"), log_offset
+
+
+def _rotate_log(home: Path, limit: int = 20_000_000) -> None:
+    if _log_size(home) > limit:
+        _log_file(home).replace(_log_file(home).with_suffix(".log.1"))
 
 
 def _wait_until_ready(
-    home: Path, port: int, pid: int, timeout: float, log_offset: int | None
+    home: Path, port: int, process: _Identity, timeout: float, log_offset: int | None
 ) -> None:
     endpoint = endpoint_for(port)
     started = time.monotonic()
@@ -618,7 +639,8 @@ def _wait_until_ready(
         if _services_ready(endpoint):
             logger.info("LocalStack healthy after %.1f s", time.monotonic() - started)
             return
-        if not _is_our_localstack(pid):
+        # Not _is_our_localstack(): right after exec, /proc/<pid>/cmdline can still be empty.
+        if not _alive(process):
             raise LocalStackError(
                 f"LocalStack exited during start-up; log tail:\n{_log_tail(home)}"
             )
@@ -667,9 +689,8 @@ client.list_tables()
 def _warm_up_dynamodb(home: Path, endpoint: str) -> None:
     """DynamoDB Local's JVM boots on first use: pay that here, not in a test."""
     started = time.monotonic()
-    python = _venv_python(home) if _venv_python(home).exists() else Path(sys.executable)
     result = subprocess.run(
-        [str(python), "-c", _WARM_UP_SCRIPT, endpoint],
+        [str(_venv_python(home)), "-c", _WARM_UP_SCRIPT, endpoint],
         capture_output=True,
         text=True,
         env=_clean_env(),
@@ -691,12 +712,13 @@ def stop() -> None:
     """Stop the LocalStack that `start` launched; do nothing if there is none."""
     home = home_dir()
     with _exclusive(home):
-        pid = _read_pid(home)
-        if pid is not None and _is_our_localstack(pid):
-            _terminate(pid)
-            logger.info("LocalStack (pid %d) stopped", pid)
+        running = _our_localstack(home)
+        if running is not None:
+            _terminate(running[0])
+            logger.info("LocalStack (pid %d) stopped", running[0])
         else:
             logger.info("no LocalStack started by devstack is running")
+        _kill_stray_dynamodb(home)
         _pid_file(home).unlink(missing_ok=True)
 
 
@@ -717,14 +739,29 @@ def _terminate(pid: int, grace: float = STOP_TIMEOUT_S) -> None:
     _wait_gone(leftovers, 5.0)
 
 
+def _kill_stray_dynamodb(home: Path) -> None:
+    """DynamoDB Local JVMs of this cache left behind by a LocalStack that was hard-killed."""
+    agent = f"-javaagent:{_dynamodb_local_dir(home)}/".encode()
+    strays: list[_Identity] = []
+    for entry in Path("/proc").iterdir():
+        identity = _identity(int(entry.name)) if entry.name.isdigit() else None
+        if identity is not None and agent in _cmdline(identity[0]):
+            strays.append(identity)
+    if strays:
+        logger.warning("killing stray DynamoDB Local JVMs: %s", [pid for pid, _ in strays])
+        _send(strays, signal.SIGKILL)
+        _wait_gone(strays, 5.0)
+
+
 def status(port: int | None = None) -> str:
     """One line saying whether LocalStack runs at the configured port."""
     port = configured_port() if port is None else port
     endpoint = endpoint_for(port)
-    pid = _read_pid(home_dir())
-    ours = (
-        f" (pid {pid}, started by devstack)" if pid is not None and _is_our_localstack(pid) else ""
-    )
+    running = _our_localstack(home_dir())
+    if running is not None and running[1] != port:
+        elsewhere = endpoint_for(running[1])
+        return f"not running at {endpoint}; devstack's LocalStack runs at {elsewhere}"
+    ours = f" (pid {running[0]}, started by devstack)" if running is not None else ""
     states = _health(endpoint)
     if states is not None:
         waiting = sorted(name for name in SERVICES if states.get(name) not in READY_STATES)

@@ -20,7 +20,7 @@ from chalicelib.core.dynamo import settings_table
 EMAIL_CLAIM_PREFIX = "email#"
 
 
-class EmailIndex(GlobalSecondaryIndex["UserModel"]):  # type: ignore[no-untyped-call]
+class EmailIndex(GlobalSecondaryIndex["UserModel"]):
     class Meta:
         index_name = "email-index"
         projection = AllProjection()
@@ -45,7 +45,7 @@ class UserModel(Model):
     email_index = EmailIndex()
 
 
-class TokenUserIndex(GlobalSecondaryIndex["TokenModel"]):  # type: ignore[no-untyped-call]
+class TokenUserIndex(GlobalSecondaryIndex["TokenModel"]):
     class Meta:
         index_name = "user-index"
         projection = KeysOnlyProjection()

@@ -7,8 +7,10 @@ its first call, and again whenever settings are reloaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
@@ -72,3 +74,27 @@ def transaction_connection() -> Connection:
 def is_condition_failure(error: Exception) -> bool:
     """True when a PynamoDB write failed its `condition=` (someone else got there first)."""
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def counting_dynamodb_calls() -> Iterator[Counter[str]]:
+    """Count DynamoDB API calls by operation while the block runs (tests, benchmarks):
+    every bound model's client, the transaction connection and the boto3 client."""
+    from chalicelib.core.clients import aws_client
+
+    calls: Counter[str] = Counter()
+
+    def count(**kwargs: Any) -> None:
+        calls[kwargs["model"].name] += 1
+
+    clients = {id(c): c for c in [
+        aws_client("dynamodb"), transaction_connection().client,
+        *(model._get_connection().connection.client for model in _bound_models),
+    ]}
+    for client in clients.values():
+        client.meta.events.register("before-call.dynamodb", count, unique_id="count-calls")
+    try:
+        yield calls
+    finally:
+        for client in clients.values():
+            client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")

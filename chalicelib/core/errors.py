@@ -10,6 +10,7 @@
      ├── Gone                    410
      ├── UnsupportedMediaType    415
      ├── TooManyRequests         429
+     ├── BadGateway              502
      └── DependencyUnavailable   503
 
 Services raise these; `chalicelib.core.http` turns them into JSON responses
@@ -89,6 +90,13 @@ class TooManyRequests(ReelstackError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class BadGateway(ReelstackError):
+    """A service we call (TMDb, a source URL) failed or answered nonsense."""
+
+    status = 502
+    code = "BadGateway"
 
 
 class DependencyUnavailable(ReelstackError):

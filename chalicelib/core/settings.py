@@ -24,6 +24,8 @@ class Tables:
     users: str
     tokens: str
     movies: str
+    terms: str
+    listing: str
     reviews: str
     watchlist: str
     devices: str
@@ -81,6 +83,7 @@ class Settings:
     tmdb_api_url: str
     tmdb_image_url: str
     tmdb_api_key: str
+    cursor_secret: str
     log_level: str
 
     @property
@@ -119,6 +122,7 @@ class Settings:
             tmdb_api_url=env.get(envvars.TMDB_API_URL, "https://api.themoviedb.org/3").rstrip("/"),
             tmdb_image_url=env.get(envvars.TMDB_IMAGE_URL, "https://image.tmdb.org/t/p").rstrip("/"),
             tmdb_api_key=env.get(envvars.TMDB_API_KEY, ""),
+            cursor_secret=env.get(envvars.CURSOR_SECRET, ""),
             log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
         )
 

@@ -1,0 +1,179 @@
+"""The listing index: one card per (facet, movie), so every list page is one Query.
+
+Facets: `status#<status>`, `all`, `genre#<id>`, `category#<slug>`, `type#<content type>`,
+`rating#<code>`, `artist#<id>` and `word#<word>` for the words of the title and cast.
+A page queries the most selective facet on the index of its ordering and filters the
+rest; no request scans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.catalog.models import ListingModel, MovieModel
+from chalicelib.catalog.text import slugify, words
+from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.errors import InvalidInput
+
+ORDERINGS = {
+    # ordering -> (index, sort attribute, ascending)
+    "-created_at": ("created-index", "created_sort", False),
+    "created_at": ("created-index", "created_sort", True),
+    "title": ("title-index", "title_sort", True),
+    "-rating": ("rating-index", "rating_sort", False),
+}
+MAX_QUERY_CALLS = 4  # a sparse filter returns a short page and a cursor, not a long wait
+
+
+def movie_words(movie: MovieModel) -> list[str]:
+    return words(movie.title, *(member.name for member in movie.cast))
+
+
+def facets_of(movie: MovieModel) -> set[str]:
+    facets = {f"status#{movie.status}", "all", f"type#{movie.content_type}",
+              f"category#{slugify(movie.category)}"}
+    facets |= {f"genre#{genre.genre_id}" for genre in movie.genres}
+    facets |= {f"artist#{member.artist_id}" for member in movie.cast}
+    facets |= {f"word#{word}" for word in movie_words(movie)}
+    if movie.maturity_rating:
+        facets.add(f"rating#{movie.maturity_rating}")
+    return facets
+
+
+def average_rating(movie: MovieModel) -> float:
+    return round(movie.rating_sum / movie.rating_count, 2) if movie.rating_count else 0.0
+
+
+def card_for(movie: MovieModel, facet: str) -> ListingModel:
+    rating = average_rating(movie)
+    return ListingModel(
+        facet, movie.movie_id,
+        created_sort=f"{movie.created_at}#{movie.movie_id}",
+        title_sort=f"{' '.join(words(movie.title)) or '~'}#{movie.movie_id}",
+        rating_sort=f"{round(rating * 100):04d}#{movie.created_at}#{movie.movie_id}",
+        status=movie.status, content_type=movie.content_type, title=movie.title,
+        description=movie.description, category=movie.category, genres=list(movie.genres),
+        genre_ids={g.genre_id for g in movie.genres} or None,
+        words=set(movie_words(movie)) or None, maturity_rating=movie.maturity_rating,
+        duration=movie.duration, thumbnail_url=movie.thumbnail_url or movie.poster_url,
+        rating=rating, rating_count=movie.rating_count, created_at=movie.created_at,
+    )
+
+
+def write_listing(movie: MovieModel, previous_facets: set[str]) -> None:
+    """Make the index show the movie as it is now (cards rewritten, stale facets gone)."""
+    with ListingModel.batch_write() as batch:
+        for facet in sorted(facets_of(movie)):
+            batch.save(card_for(movie, facet))
+        for facet in sorted(previous_facets - facets_of(movie)):
+            batch.delete(ListingModel(facet, movie.movie_id))
+
+
+def delete_listing(movie: MovieModel) -> None:
+    with ListingModel.batch_write() as batch:
+        for facet in sorted(movie.facets or facets_of(movie)):
+            batch.delete(ListingModel(facet, movie.movie_id))
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    status: str | None  # None: every status (admins only)
+    genre: str | None = None
+    category: str | None = None
+    content_type: str | None = None
+    search: str | None = None
+    ordering: str = "-created_at"
+    limit: int = 20
+
+    def signature(self) -> str:
+        return "|".join(str(v) for v in (self.status, self.genre, self.category,
+                                         self.content_type, self.search, self.ordering))
+
+    def primary_facet(self) -> tuple[str, list[str]]:
+        """The facet to query, and the search words left to filter on."""
+        wanted = words(self.search or "")
+        if self.search and not wanted:
+            raise InvalidInput("search needs at least one word to look for.", field="search")
+        if wanted:
+            longest = max(wanted, key=len)  # longer words are rarer: a smaller partition
+            return f"word#{longest}", [w for w in wanted if w != longest]
+        if self.genre:
+            return f"genre#{self.genre}", []
+        if self.category:
+            return f"category#{slugify(self.category)}", []
+        if self.content_type:
+            return f"type#{self.content_type}", []
+        return (f"status#{self.status}" if self.status else "all"), []
+
+    def filters(self, facet: str, other_words: list[str]) -> Condition | None:
+        conditions: list[Condition] = [ListingModel.words.contains(w) for w in other_words]
+        if self.genre and facet != f"genre#{self.genre}":
+            conditions.append(ListingModel.genre_ids.contains(self.genre))
+        if self.category and not facet.startswith(("category#",)):
+            conditions.append(ListingModel.category == self.category)
+        if self.content_type and facet != f"type#{self.content_type}":
+            conditions.append(ListingModel.content_type == self.content_type)
+        if self.status and facet != f"status#{self.status}":
+            conditions.append(ListingModel.status == self.status)
+        combined: Condition | None = None
+        for condition in conditions:
+            combined = condition if combined is None else combined & condition
+        return combined
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    cards: list[ListingModel]
+    next_cursor: str | None
+
+
+def list_cards(query: ListingQuery, cursor: str | None) -> ListingPage:
+    index_name, sort_attribute, ascending = ORDERINGS[query.ordering]
+    facet, other_words = query.primary_facet()
+    condition = query.filters(facet, other_words)
+    start = decode_cursor(query.signature(), cursor) if cursor else None
+    connection = ListingModel._get_connection()
+    cards: list[ListingModel] = []
+    last_key: dict[str, Any] | None = _raw_key(start) if start else None
+    for _ in range(MAX_QUERY_CALLS):
+        # Without a filter one call of limit+1 items fills the page and tells if more exist.
+        page_size = query.limit + 1 if condition is None else min(300, (query.limit + 1) * 4)
+        response = connection.query(
+            facet, index_name=index_name, filter_condition=condition, limit=page_size,
+            scan_index_forward=ascending, exclusive_start_key=last_key,
+        )
+        for raw in response.get("Items", []):
+            cards.append(ListingModel.from_raw_data(raw))
+            if len(cards) > query.limit:
+                return ListingPage(cards[:query.limit], _next(query, cards[query.limit - 1],
+                                                              sort_attribute))
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            return ListingPage(cards, None)
+        if len(cards) == query.limit:
+            break
+    position = (_position(cards[-1], sort_attribute) if len(cards) == query.limit
+                else _cooked_key(last_key or {}))
+    return ListingPage(cards, encode_cursor(query.signature(), position))
+
+
+def _position(card: ListingModel, sort_attribute: str) -> dict[str, str]:
+    return {"facet": card.facet, "movie_id": card.movie_id,
+            sort_attribute: str(getattr(card, sort_attribute))}
+
+
+def _next(query: ListingQuery, last: ListingModel, sort_attribute: str) -> str:
+    return encode_cursor(query.signature(), _position(last, sort_attribute))
+
+
+def _raw_key(position: dict[str, Any]) -> dict[str, Any]:
+    if not all(isinstance(v, str) for v in position.values()):
+        raise InvalidInput("The cursor is not valid.", field="cursor")
+    return {name: {"S": value} for name, value in position.items()}
+
+
+def _cooked_key(raw: dict[str, Any]) -> dict[str, str]:
+    return {name: value["S"] for name, value in raw.items()}

@@ -1,0 +1,55 @@
+"""Where a movie's files live, and the URLs clients use for its images.
+
+Uploads bucket: `videos/<movie_id>/...` (sources). Media bucket: `movies/<movie_id>/...`
+(HLS renditions, thumbnails, posters). Images are served through a stable API URL that
+redirects to a short-lived presigned one, so an `<img src>` never expires on an open page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.clients import s3
+from chalicelib.core.settings import Settings
+
+IMAGE_KINDS = ("poster", "backdrop", "thumbnail")
+PRESIGNED_SECONDS = 3600
+
+
+def upload_prefix(movie_id: str) -> str:
+    return f"videos/{movie_id}/"
+
+
+def media_prefix(movie_id: str) -> str:
+    return f"movies/{movie_id}/"
+
+
+def image_url(settings: Settings, movie_id: str, kind: str, stored: str | None) -> str | None:
+    """What clients get: an external URL as is, a media-bucket key as the API's own URL."""
+    if not stored:
+        return None
+    if stored.startswith(("https://", "http://")):
+        return stored
+    return f"{settings.public_api_url}/api/video/{movie_id}/images/{kind}/"
+
+
+def presigned_image(settings: Settings, key: str) -> str:
+    return str(s3().generate_presigned_url(
+        "get_object", Params={"Bucket": settings.buckets.media, "Key": key},
+        ExpiresIn=PRESIGNED_SECONDS,
+    ))
+
+
+def delete_prefix(bucket: str, prefix: str) -> int:
+    """Delete every object under the prefix (and unfinished multipart uploads)."""
+    client, deleted = s3(), 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        objects: list[Any] = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if objects:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+            deleted += len(objects)
+    uploads = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", [])
+    for upload in uploads:
+        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
+                                      UploadId=upload["UploadId"])
+    return deleted

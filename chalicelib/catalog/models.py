@@ -1,0 +1,218 @@
+"""The catalog's tables. Only chalicelib.catalog reads or writes them."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import settings_table
+
+
+class GenreRef(MapAttribute[str, str]):
+    genre_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class CastMember(MapAttribute[str, str]):
+    artist_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    character = UnicodeAttribute(null=True)
+
+
+def genre_ref(genre_id: str, name: str) -> GenreRef:
+    return GenreRef(genre_id=genre_id, name=name)  # type: ignore[no-untyped-call]
+
+
+def cast_member(artist_id: str, name: str, role: str, character: str | None) -> CastMember:
+    return CastMember(  # type: ignore[no-untyped-call]
+        artist_id=artist_id, name=name, role=role, character=character
+    )
+
+
+class Rendition(MapAttribute[str, object]):
+    height = NumberAttribute()
+    width = NumberAttribute(null=True)
+    bandwidth = NumberAttribute(null=True)
+    playlist_key = UnicodeAttribute()
+
+
+@settings_table(lambda tables: tables.movies)
+class MovieModel(Model):
+    class Meta:
+        pass
+
+    movie_id = UnicodeAttribute(hash_key=True)
+    content_type = UnicodeAttribute(default="movie")
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    category = UnicodeAttribute()
+    genres = ListAttribute(of=GenreRef, default=list)
+    release_year = NumberAttribute(null=True)
+    duration = NumberAttribute(null=True)  # seconds
+    maturity_rating = UnicodeAttribute(null=True)
+    cast = ListAttribute(of=CastMember, default=list)
+    poster_url = UnicodeAttribute(null=True)
+    backdrop_url = UnicodeAttribute(null=True)
+    thumbnail_url = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="draft")
+    status_reason = UnicodeAttribute(null=True)
+    renditions = ListAttribute(of=Rendition, default=list)
+    master_playlist_key = UnicodeAttribute(null=True)
+    source_key = UnicodeAttribute(null=True)
+    tmdb_id = UnicodeAttribute(null=True)
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    facets = UnicodeSetAttribute(default=set)  # the listing items that show this movie
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()  # also the optimistic lock of admin edits
+
+
+@settings_table(lambda tables: tables.terms)
+class TermModel(Model):
+    """A genre, an artist or a maturity rating (`kind`), with its own fields."""
+
+    class Meta:
+        pass
+
+    kind = UnicodeAttribute(hash_key=True)
+    term_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    min_age = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class _FacetIndex(GlobalSecondaryIndex["ListingModel"]):
+    facet = UnicodeAttribute(hash_key=True)
+
+
+class CreatedIndex(_FacetIndex):
+    class Meta:
+        index_name = "created-index"
+        projection = AllProjection()
+
+    created_sort = UnicodeAttribute(range_key=True)
+
+
+class TitleIndex(_FacetIndex):
+    class Meta:
+        index_name = "title-index"
+        projection = AllProjection()
+
+    title_sort = UnicodeAttribute(range_key=True)
+
+
+class RatingIndex(_FacetIndex):
+    class Meta:
+        index_name = "rating-index"
+        projection = AllProjection()
+
+    rating_sort = UnicodeAttribute(range_key=True)
+
+
+@settings_table(lambda tables: tables.listing)
+class ListingModel(Model):
+    """One movie card under one facet (`status#ready`, `genre#drama`, `word#alien`...)."""
+
+    class Meta:
+        pass
+
+    facet = UnicodeAttribute(hash_key=True)
+    movie_id = UnicodeAttribute(range_key=True)
+    created_sort = UnicodeAttribute()
+    title_sort = UnicodeAttribute()
+    rating_sort = UnicodeAttribute()
+    status = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    category = UnicodeAttribute()
+    genres = ListAttribute(of=GenreRef, default=list)
+    genre_ids = UnicodeSetAttribute(default=set)
+    words = UnicodeSetAttribute(default=set)
+    maturity_rating = UnicodeAttribute(null=True)
+    duration = NumberAttribute(null=True)
+    thumbnail_url = UnicodeAttribute(null=True)
+    rating = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+    created_index = CreatedIndex()
+    title_index = TitleIndex()
+    rating_index = RatingIndex()
+
+
+class ReviewRecentIndex(GlobalSecondaryIndex["ReviewModel"]):
+    class Meta:
+        index_name = "recent-index"
+        projection = AllProjection()
+
+    movie_id = UnicodeAttribute(hash_key=True)
+    created_sort = UnicodeAttribute(range_key=True)
+
+
+class ReviewUserIndex(GlobalSecondaryIndex["ReviewModel"]):
+    class Meta:
+        index_name = "user-index"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    movie_id = UnicodeAttribute(range_key=True)
+
+
+@settings_table(lambda tables: tables.reviews)
+class ReviewModel(Model):
+    class Meta:
+        pass
+
+    movie_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    rating = NumberAttribute()
+    text = UnicodeAttribute(default="")
+    author = UnicodeAttribute(default="")
+    created_sort = UnicodeAttribute()  # created_at#user_id: unique, newest last
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    recent_index = ReviewRecentIndex()
+    user_index = ReviewUserIndex()
+
+
+class WatchlistRecentIndex(GlobalSecondaryIndex["WatchlistModel"]):
+    class Meta:
+        index_name = "recent-index"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    added_sort = UnicodeAttribute(range_key=True)
+
+
+class WatchlistMovieIndex(GlobalSecondaryIndex["WatchlistModel"]):
+    class Meta:
+        index_name = "movie-index"
+        projection = KeysOnlyProjection()
+
+    movie_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+@settings_table(lambda tables: tables.watchlist)
+class WatchlistModel(Model):
+    class Meta:
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    movie_id = UnicodeAttribute(range_key=True)
+    added_sort = UnicodeAttribute()  # added_at#movie_id
+    added_at = UnicodeAttribute()
+
+    recent_index = WatchlistRecentIndex()
+    movie_index = WatchlistMovieIndex()

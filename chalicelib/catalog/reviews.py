@@ -1,0 +1,143 @@
+"""Reviews: one per user per movie; the movie's rating totals change in the same
+transaction as the review, so the average stays exact under concurrent reviews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.catalog import validation
+from chalicelib.catalog.models import MovieModel, ReviewModel
+from chalicelib.catalog.movies import now, refresh_cards, visible_movie
+from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.dynamo import transaction_connection
+from chalicelib.core.errors import Conflict, NotFound
+
+RETRIES = 5
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    reviews: list[ReviewModel]
+    next_cursor: str | None
+
+
+def review_shape(review: ReviewModel) -> dict[str, Any]:
+    return {"movie_id": review.movie_id, "user_id": review.user_id, "author": review.author,
+            "rating": int(review.rating), "text": review.text,
+            "created_at": review.created_at, "updated_at": review.updated_at}
+
+
+def _rating_and_text(body: dict[str, Any], *, partial: bool) -> tuple[int | None, str | None]:
+    rating = validation.integer(body, "rating", minimum=1, maximum=5)
+    if rating is None and not partial:
+        validation.text(body, "rating", required=True)
+    return rating, validation.text(body, "text", max_length=4000)
+
+
+def _author(email: str) -> str:
+    return email.partition("@")[0][:40]
+
+
+def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) -> ReviewModel:
+    rating, text = _rating_and_text(body, partial=False)
+    visible_movie(movie_id, admin=False)
+    stamp = now()
+    review = ReviewModel(movie_id, user_id, rating=rating, text=text or "",
+                         author=_author(email), created_sort=f"{stamp}#{user_id}",
+                         created_at=stamp, updated_at=stamp)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(review, condition=ReviewModel.user_id.does_not_exist())
+            transaction.update(MovieModel(movie_id),
+                               actions=[MovieModel.rating_sum.add(rating or 0),
+                                        MovieModel.rating_count.add(1)],
+                               condition=MovieModel.movie_id.exists())
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in error.cancellation_reasons]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            raise Conflict("You already reviewed this movie: edit your review instead.") from None
+        raise NotFound(f"No movie {movie_id!r}.") from None
+    refresh_cards(movie_id)
+    return review
+
+
+def _mine(movie_id: str, user_id: str) -> ReviewModel:
+    try:
+        return ReviewModel.get(movie_id, user_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("You have not reviewed this movie.") from None
+
+
+def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewModel:
+    rating, text = _rating_and_text(body, partial=True)
+    for _ in range(RETRIES):
+        review = _mine(movie_id, user_id)
+        old = int(review.rating)
+        new = rating if rating is not None else old
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(review, actions=[
+                    ReviewModel.rating.set(new), ReviewModel.text.set(text or review.text),
+                    ReviewModel.updated_at.set(now()),
+                ], condition=ReviewModel.rating == old)
+                transaction.update(MovieModel(movie_id),
+                                   actions=[MovieModel.rating_sum.add(new - old)],
+                                   condition=MovieModel.movie_id.exists())
+        except TransactWriteError:
+            continue  # someone changed the review between our read and write: read again
+        refresh_cards(movie_id)
+        return _mine(movie_id, user_id)
+    raise Conflict("The review kept changing; try again.")
+
+
+def delete_review(movie_id: str, user_id: str) -> None:
+    for _ in range(RETRIES):
+        review = _mine(movie_id, user_id)
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.delete(review, condition=ReviewModel.rating == review.rating)
+                transaction.update(MovieModel(movie_id), actions=[
+                    MovieModel.rating_sum.add(-int(review.rating)),
+                    MovieModel.rating_count.add(-1),
+                ], condition=MovieModel.movie_id.exists())
+        except TransactWriteError:
+            continue
+        refresh_cards(movie_id)
+        return
+    raise Conflict("The review kept changing; try again.")
+
+
+def list_reviews(movie_id: str, limit: int, cursor: str | None) -> ReviewPage:
+    visible_movie(movie_id, admin=False)
+    query = f"reviews|{movie_id}"
+    start = decode_cursor(query, cursor) if cursor else None
+    result = ReviewModel.recent_index.query(
+        movie_id, scan_index_forward=False, limit=limit, page_size=limit,
+        last_evaluated_key={k: {"S": str(v)} for k, v in start.items()} if start else None,
+    )
+    reviews = list(result)
+    last = result.last_evaluated_key
+    next_cursor = (encode_cursor(query, {k: v["S"] for k, v in last.items()})
+                   if last and len(reviews) == limit else None)
+    return ReviewPage(reviews, next_cursor)
+
+
+def erase_reviews_of(user_id: str) -> int:
+    """Account deletion: the user's reviews go, and the movies' totals follow."""
+    movie_ids = [key.movie_id for key in ReviewModel.user_index.query(user_id)]
+    for movie_id in movie_ids:
+        try:
+            delete_review(movie_id, user_id)
+        except NotFound:
+            continue
+    return len(movie_ids)
+
+
+def erase_reviews_of_movie(movie_id: str) -> None:
+    with ReviewModel.batch_write() as batch:
+        for review in ReviewModel.query(movie_id):
+            batch.delete(review)

@@ -1,0 +1,70 @@
+"""Watch Later: idempotent adds and removes, listed newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.catalog.models import MovieModel, WatchlistModel
+from chalicelib.catalog.movies import now, visible_movie
+from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.dynamo import is_condition_failure
+
+
+@dataclass(frozen=True)
+class WatchlistEntry:
+    movie: MovieModel
+    added_at: str
+
+
+@dataclass(frozen=True)
+class WatchlistPage:
+    entries: list[WatchlistEntry]
+    next_cursor: str | None
+
+
+def add_to_watchlist(user_id: str, movie_id: str) -> WatchlistEntry:
+    movie = visible_movie(movie_id, admin=False)
+    stamp = now()
+    entry = WatchlistModel(user_id, movie_id, added_sort=f"{stamp}#{movie_id}", added_at=stamp)
+    try:
+        entry.save(condition=WatchlistModel.movie_id.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+        entry = WatchlistModel.get(user_id, movie_id)  # already there: keep when it was added
+    return WatchlistEntry(movie, entry.added_at)
+
+
+def remove_from_watchlist(user_id: str, movie_id: str) -> None:
+    WatchlistModel(user_id, movie_id).delete()
+
+
+def list_watchlist(user_id: str, limit: int, cursor: str | None) -> WatchlistPage:
+    query = f"watchlist|{user_id}"
+    start = decode_cursor(query, cursor) if cursor else None
+    result = WatchlistModel.recent_index.query(
+        user_id, scan_index_forward=False, limit=limit, page_size=limit,
+        last_evaluated_key={k: {"S": str(v)} for k, v in start.items()} if start else None,
+    )
+    rows = list(result)
+    movies = {m.movie_id: m for m in MovieModel.batch_get([r.movie_id for r in rows])}
+    entries = [WatchlistEntry(movies[r.movie_id], r.added_at) for r in rows
+               if r.movie_id in movies and movies[r.movie_id].status == "ready"]
+    last = result.last_evaluated_key
+    next_cursor = (encode_cursor(query, {k: v["S"] for k, v in last.items()})
+                   if last and len(rows) == limit else None)
+    return WatchlistPage(entries, next_cursor)
+
+
+def erase_watchlist_of(user_id: str) -> None:
+    with WatchlistModel.batch_write() as batch:
+        for entry in WatchlistModel.query(user_id):
+            batch.delete(entry)
+
+
+def erase_movie_from_watchlists(movie_id: str) -> None:
+    with WatchlistModel.batch_write() as batch:
+        for key in WatchlistModel.movie_index.query(movie_id):
+            batch.delete(WatchlistModel(key.user_id, key.movie_id))

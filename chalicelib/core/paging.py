@@ -1,0 +1,36 @@
+"""Query-string paging: `limit` and `cursor` read once, the next page in a Link header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from chalicelib.core.errors import InvalidInput
+from chalicelib.core.settings import get_settings
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    cursor: str | None
+
+
+def page_request(params: dict[str, str] | None) -> PageRequest:
+    params = params or {}
+    raw = params.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be a number from 1 to {MAX_LIMIT}.", field="limit")
+    return PageRequest(int(raw), params.get("cursor") or None)
+
+
+def next_link(
+    path: str, params: dict[str, str] | None, cursor: str | None
+) -> dict[str, str | list[str]]:
+    """`Link: <...>; rel="next"` for the page after this one (no header on the last)."""
+    if cursor is None:
+        return {}
+    query = {k: v for k, v in (params or {}).items() if k != "cursor"} | {"cursor": cursor}
+    url = f"{get_settings().public_api_url}{path.rstrip('/')}/?{urlencode(query)}"
+    return {"Link": f'<{url}>; rel="next"'}
