@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from chalice.test import Client
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chalicelib.auth.keys import private_pem
 
 # Before anything imports the app: settings are read once, at first use.
 os.environ.update({
@@ -22,6 +25,7 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
     "AWS_DEFAULT_REGION": "us-east-1",
+    "REELSTACK_JWT_PRIVATE_KEY": private_pem(Ed25519PrivateKey.generate()),
 })
 os.environ.pop("AWS_PROFILE", None)
 

@@ -38,6 +38,13 @@ def private_pem(key: Ed25519PrivateKey) -> str:
     ).decode()
 
 
+@lru_cache(maxsize=1)
+def _process_key() -> Ed25519PrivateKey:
+    # Fine for one process; `make run` shares a key file between its processes instead.
+    logger.warning("no JWT key configured: using a key generated for this process")
+    return Ed25519PrivateKey.generate()
+
+
 @lru_cache(maxsize=4)
 def key_ring(settings: Settings) -> KeyRing:
     if settings.jwt_private_key:
@@ -46,9 +53,7 @@ def key_ring(settings: Settings) -> KeyRing:
             raise ValueError("REELSTACK_JWT_PRIVATE_KEY must be an Ed25519 private key (PEM)")
         signing = loaded
     elif settings.is_local:
-        # Fine for one process; `make run` shares a key file between its processes instead.
-        logger.warning("no JWT key configured: using a key generated for this process")
-        signing = Ed25519PrivateKey.generate()
+        signing = _process_key()
     else:
         raise ValueError("REELSTACK_JWT_PRIVATE_KEY is required outside the local stage")
     verifying = {key_id(signing.public_key()): signing.public_key()}

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.auth.principal import authenticate_admin
-from chalicelib.catalog import movies, service, terms
+from chalicelib.catalog import importer, movies, service, terms
 from chalicelib.catalog.terms import TermKind
 from chalicelib.core.http import ApiBlueprint, json_body
 
@@ -23,6 +23,12 @@ def _admin_body() -> dict[str, Any]:
 @catalog_admin_routes.route("/api/admin/videos", methods=["POST"])
 def create_video() -> Response:
     movie = movies.create_movie(_admin_body())
+    return Response(body=movies.detail_shape(movie), status_code=201)
+
+
+@catalog_admin_routes.route("/api/admin/videos/import", methods=["POST"])
+def import_video() -> Response:
+    movie = importer.import_movie(_admin_body().get("tmdb_id"))
     return Response(body=movies.detail_shape(movie), status_code=201)
 
 

@@ -40,6 +40,8 @@ def facets_of(movie: MovieModel) -> set[str]:
     facets |= {f"word#{word}" for word in movie_words(movie)}
     if movie.maturity_rating:
         facets.add(f"rating#{movie.maturity_rating}")
+    if movie.tmdb_id:
+        facets.add(f"tmdb#{movie.tmdb_id}")
     return facets
 
 

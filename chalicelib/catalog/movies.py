@@ -109,12 +109,16 @@ def _apply(movie: MovieModel, body: dict[str, Any]) -> None:
 
 
 def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
-                 status: str = "draft") -> MovieModel:
+                 status: str = "draft", stored: dict[str, str] | None = None) -> MovieModel:
+    """A new movie from admin input; `stored` sets trusted fields as they are (an import's
+    tmdb_id and the media-bucket keys of its images)."""
     validation.text(body, "title", required=True, max_length=300)
     stamp = now()
     movie = MovieModel(movie_id or uuid.uuid4().hex, title="", category="", status=status,
                        created_at=stamp, updated_at=stamp)
     _apply(movie, body)
+    for name, value in (stored or {}).items():
+        setattr(movie, name, value)
     movie.facets = facets_of(movie)
     movie.save(condition=MovieModel.movie_id.does_not_exist())
     write_listing(movie, set())

@@ -138,3 +138,14 @@ def delete_term(kind: TermKind, term_id: str) -> None:
         raise Conflict(f"The {kind.label} {term_id!r} is used by movies: remove it from "
                        "them first.")
     TermModel(kind.value, term_id).delete()
+
+
+def ensure_term(kind: TermKind, term_id: str, name: str) -> str:
+    """The term with this id, created with `name` if it does not exist yet (imports)."""
+    term = TermModel(kind.value, term_id, name=name, created_at=datetime.now(UTC).isoformat())
+    try:
+        term.save(condition=TermModel.term_id.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+    return term_id
