@@ -29,6 +29,7 @@ os.environ.update({
 })
 os.environ.pop("AWS_PROFILE", None)
 
+from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import deploy_stack
 from devstack.emulator import Emulator, find_or_start, identify, start_moto
@@ -75,9 +76,12 @@ def project_root() -> Path:
 
 @pytest.fixture
 def api(stack: Settings) -> Iterator[Client]:
-    """The app in-process (chalice's test client), on the emulator's stack."""
-    with Client(importlib.import_module("app").app, stage_name="local") as client:
+    """The app in-process (chalice's test client), on the emulator's stack. Whatever the
+    test does through it, no request path may Scan a table."""
+    with Client(importlib.import_module("app").app, stage_name="local") as client, \
+            counting_dynamodb_calls() as calls:
         yield client
+    assert "Scan" not in calls, f"a request path scanned a table: {dict(calls)}"
 
 
 @pytest.fixture
