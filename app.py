@@ -11,7 +11,8 @@ from chalicelib.core.logs import configure_logging
 from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
 from chalicelib.notify.service import deliver
-from chalicelib.transcode.service import accept_uploads
+from chalicelib.transcode.routes import upload_routes
+from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 
 settings = get_settings()
 configure_logging(settings.log_level)
@@ -22,11 +23,17 @@ app.register_blueprint(platform)
 app.register_blueprint(auth_routes)
 app.register_blueprint(catalog_routes)
 app.register_blueprint(catalog_admin_routes)
+app.register_blueprint(upload_routes)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)
 def on_upload_notification(event: SQSEvent) -> BatchResponse:
     return each_message(event, lambda record: accept_uploads(record.body))
+
+
+@app.on_sqs_message(queue=settings.queues.transcode_events, batch_size=10)
+def on_transcoder_event(event: SQSEvent) -> BatchResponse:
+    return each_message(event, lambda record: handle_transcoder_event(record.body))
 
 
 @app.on_sqs_message(queue=settings.queues.notifications, batch_size=10)

@@ -1,8 +1,9 @@
 """Where a movie's files live, and the URLs clients use for its images.
 
-Uploads bucket: `videos/<movie_id>/...` (sources). Media bucket: `movies/<movie_id>/...`
-(HLS renditions, thumbnails, posters). Images are served through a stable API URL that
-redirects to a short-lived presigned one, so an `<img src>` never expires on an open page.
+Uploads bucket: `videos/<movie_id>/...` (sources). Media bucket: `videos/<movie_id>/<version>/`
+(one transcode: HLS renditions, thumbnails) and `videos/<movie_id>/images/` (posters).
+Images are served through a stable API URL that redirects to a short-lived presigned one,
+so an `<img src>` never expires on an open page.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ def upload_prefix(movie_id: str) -> str:
 
 
 def media_prefix(movie_id: str) -> str:
-    return f"movies/{movie_id}/"
+    return f"videos/{movie_id}/"
+
+
+def version_prefix(movie_id: str, version: str) -> str:
+    return f"videos/{movie_id}/{version}/"
 
 
 def image_url(settings: Settings, movie_id: str, kind: str, stored: str | None) -> str | None:

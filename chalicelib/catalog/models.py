@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -37,11 +38,18 @@ def cast_member(artist_id: str, name: str, role: str, character: str | None) -> 
     )
 
 
+def rendition(**fields: object) -> Rendition:
+    return Rendition(**fields)  # type: ignore[no-untyped-call]
+
+
 class Rendition(MapAttribute[str, object]):
+    name = UnicodeAttribute(null=True)
     height = NumberAttribute()
     width = NumberAttribute(null=True)
     bandwidth = NumberAttribute(null=True)
+    codecs = UnicodeAttribute(null=True)
     playlist_key = UnicodeAttribute()
+    bytes = NumberAttribute(null=True)
 
 
 @settings_table(lambda tables: tables.movies)
@@ -66,7 +74,12 @@ class MovieModel(Model):
     status_reason = UnicodeAttribute(null=True)
     renditions = ListAttribute(of=Rendition, default=list)
     master_playlist_key = UnicodeAttribute(null=True)
+    trickplay_vtt_key = UnicodeAttribute(null=True)
+    has_audio = BooleanAttribute(null=True)
     source_key = UnicodeAttribute(null=True)
+    current_version = UnicodeAttribute(null=True)  # the transcode clients play
+    pending_version = UnicodeAttribute(null=True)  # the transcode under way, if any
+    progress = NumberAttribute(null=True)
     tmdb_id = UnicodeAttribute(null=True)
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)

@@ -131,10 +131,10 @@ def update_movie(movie_id: str, body: dict[str, Any]) -> MovieModel:
         validation.choice(body, "status", STATUSES)
         movie.status = str(body["status"])
     _apply(movie, body)
-    return _save_and_reindex(movie)
+    return save_and_reindex(movie)
 
 
-def _save_and_reindex(movie: MovieModel) -> MovieModel:
+def save_and_reindex(movie: MovieModel) -> MovieModel:
     previous, read_at = set(movie.facets or set()), movie.updated_at
     movie.facets = facets_of(movie)
     movie.updated_at = now()
@@ -153,7 +153,9 @@ def _field_actions(movie: MovieModel) -> list[Any]:
     edited = ("content_type", "title", "description", "category", "genres", "release_year",
               "duration", "maturity_rating", "cast", "poster_url", "backdrop_url",
               "thumbnail_url", "status", "status_reason", "renditions",
-              "master_playlist_key", "source_key", "tmdb_id", "facets", "updated_at")
+              "master_playlist_key", "trickplay_vtt_key", "has_audio", "source_key",
+              "current_version", "pending_version", "progress", "tmdb_id", "facets",
+              "updated_at")
     actions = []
     for name in edited:
         attribute, value = getattr(MovieModel, name), getattr(movie, name)
@@ -177,7 +179,7 @@ def rename_term_in_movies(kind: TermKind, term_id: str, name: str) -> int:
         for member in movie.cast if kind is TermKind.ARTIST else []:
             if member.artist_id == term_id:
                 member.name = name
-        _save_and_reindex(movie)
+        save_and_reindex(movie)
     return len(movie_ids)
 
 
@@ -220,5 +222,15 @@ def detail_shape(movie: MovieModel) -> dict[str, Any]:
         "cast": [{"artist_id": m.artist_id, "name": m.name, "role": m.role,
                   "character": m.character} for m in movie.cast],
         "renditions": sorted(int(r.height) for r in movie.renditions),
+        "transcode": _transcode_state(movie),
         "updated_at": movie.updated_at, "tmdb_id": movie.tmdb_id,
     }
+
+
+def _transcode_state(movie: MovieModel) -> dict[str, Any] | None:
+    if movie.pending_version:
+        return {"state": "processing", "version": movie.pending_version,
+                "progress": float(movie.progress or 0)}
+    if movie.status_reason:
+        return {"state": "failed", "reason": movie.status_reason}
+    return None

@@ -32,6 +32,7 @@ class Tables:
     sessions: str
     progress: str
     requests: str
+    transcodes: str
     jobs: str
 
 
@@ -56,6 +57,36 @@ class Queues:
     @staticmethod
     def dead_letter(queue_name: str) -> str:
         return f"{queue_name}-dlq"
+
+
+@dataclass(frozen=True)
+class Transcoding:
+    runner: str
+    timeout_seconds: int
+    max_attempts: int
+    image: str
+    ecs_cluster: str
+    ecs_task_definition: str
+    ecs_container: str
+    ecs_subnets: tuple[str, ...]
+    ecs_security_groups: tuple[str, ...]
+    single_put_max_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], stage: str) -> Transcoding:
+        return cls(
+            runner=env.get(envvars.TRANSCODE_RUNNER) or ("local" if stage == "local" else "ecs"),
+            timeout_seconds=int(env.get(envvars.TRANSCODE_TIMEOUT_SECONDS, "3600")),
+            max_attempts=int(env.get(envvars.TRANSCODE_MAX_ATTEMPTS, "3")),
+            image=env.get(envvars.TRANSCODER_IMAGE, "reelstack-transcoder:latest"),
+            ecs_cluster=env.get(envvars.ECS_CLUSTER, ""),
+            ecs_task_definition=env.get(envvars.ECS_TASK_DEFINITION, ""),
+            ecs_container=env.get(envvars.ECS_CONTAINER, "transcoder"),
+            ecs_subnets=_csv(env.get(envvars.ECS_SUBNETS, "")),
+            ecs_security_groups=_csv(env.get(envvars.ECS_SECURITY_GROUPS, "")),
+            single_put_max_bytes=int(env.get(envvars.UPLOAD_SINGLE_PUT_MAX_BYTES,
+                                              str(100 * 1024 * 1024))),
+        )
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,7 @@ class Settings:
     tmdb_image_url: str
     tmdb_api_key: str
     cursor_secret: str
+    transcoding: Transcoding
     log_level: str
 
     @property
@@ -123,6 +155,7 @@ class Settings:
             tmdb_image_url=env.get(envvars.TMDB_IMAGE_URL, "https://image.tmdb.org/t/p").rstrip("/"),
             tmdb_api_key=env.get(envvars.TMDB_API_KEY, ""),
             cursor_secret=env.get(envvars.CURSOR_SECRET, ""),
+            transcoding=Transcoding.from_env(env, stage),
             log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
         )
 

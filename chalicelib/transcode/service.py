@@ -1,33 +1,168 @@
-"""From upload events to transcode jobs."""
+"""From upload events to transcode jobs, and from transcoder events to the catalog."""
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.catalog import transcoding as catalog
+from chalicelib.catalog.media import delete_prefix, version_prefix
 from chalicelib.core import idempotency
+from chalicelib.core.clients import s3
+from chalicelib.core.dynamo import is_condition_failure
+from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.core.settings import get_settings
+from chalicelib.transcode.jobs import TranscodeJob, split_run_id
+from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
+from chalicelib.transcode.runners import TaskRunner, task_runner
 from chalicelib.transcode.uploads import UploadedObject, uploaded_objects
 
 logger = logging.getLogger(__name__)
 
+UPLOAD_ROOT = "videos/"
+KEEP_JOBS_SECONDS = 30 * 86400
 
-def accept_uploads(message_body: str) -> list[UploadedObject]:
-    """Accept each new upload a notification announces, once per bucket/key/etag.
 
-    Returns the uploads accepted now; a duplicate delivery returns none of them.
-    """
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_version() -> str:
+    return datetime.now(UTC).strftime("v%Y%m%dT%H%M%S") + secrets.token_hex(2)
+
+
+def accept_uploads(message_body: str, runner: TaskRunner | None = None) -> list[UploadedObject]:
+    """Start a transcode for each new upload the notification announces; a duplicate
+    delivery (same bucket, key and etag) starts nothing. Returns the uploads taken now."""
     accepted = []
     for upload in uploaded_objects(message_body):
-        ran, _ = idempotency.run_once(upload.idempotency_key, partial(_accept, upload))
+        ran, _ = idempotency.run_once(upload.idempotency_key,
+                                      partial(_accept, upload, runner))
         if ran:
             accepted.append(upload)
     return accepted
 
 
-def _accept(upload: UploadedObject) -> None:
-    # Starting the transcoder task (TaskRunner) plugs in here.
-    logger.info(
-        "upload accepted",
-        extra={"bucket": upload.bucket, "key": upload.key, "etag": upload.etag,
-               "size": upload.size},
+def _accept(upload: UploadedObject, runner: TaskRunner | None) -> None:
+    parts = upload.key.removeprefix(UPLOAD_ROOT).split("/")
+    if not upload.key.startswith(UPLOAD_ROOT) or not parts[-1]:
+        logger.info("not a video upload, ignored", extra={"key": upload.key})
+        return
+    if len(parts) >= 2 and catalog.movie_exists(parts[0]):
+        start_transcode(parts[0], upload, runner)
+        return
+    # No known movie: a draft, and the file moves under it; that copy's event starts the job.
+    movie_id = catalog.draft_for_upload(parts[-1])
+    target = f"{UPLOAD_ROOT}{movie_id}/{parts[-1]}"
+    s3().copy_object(Bucket=upload.bucket, Key=target,
+                     CopySource={"Bucket": upload.bucket, "Key": upload.key})
+    s3().delete_object(Bucket=upload.bucket, Key=upload.key)
+    logger.info("draft created for an upload", extra={"movie_id": movie_id, "key": target})
+
+
+def start_transcode(movie_id: str, upload: UploadedObject,
+                    runner: TaskRunner | None = None) -> TranscodeJob:
+    settings = get_settings()
+    stamp = _now()
+    record = TranscodeJobModel(
+        uuid.uuid4().hex, movie_id=movie_id, version=new_version(), source_bucket=upload.bucket,
+        source_key=upload.key, etag=upload.etag, attempt=1, state=RUNNING, created_at=stamp,
+        updated_at=stamp, expires_at=int(time.time()) + KEEP_JOBS_SECONDS,
     )
+    record.save()
+    catalog.begin_version(movie_id, record.version, upload.key)
+    job = _job(record)
+    record.update(actions=[TranscodeJobModel.task_id.set(
+        (runner or task_runner(settings)).start(job))])
+    return job
+
+
+def _job(record: TranscodeJobModel) -> TranscodeJob:
+    return TranscodeJob(record.job_id, int(record.attempt), record.movie_id, record.version,
+                        record.source_bucket, record.source_key)
+
+
+def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None) -> str:
+    """Apply one transcoder event; returns what was done (for logs and tests)."""
+    event = _parse_event(message_body)
+    job_id, attempt = split_run_id(str(event["job_id"]))
+    try:
+        record = TranscodeJobModel.get(job_id, consistent_read=True)
+    except DoesNotExist:
+        return "ignored: unknown job"
+    if record.state != RUNNING or int(record.attempt) != attempt:
+        return "ignored: stale event"
+    kind = event["type"]
+    if kind == "progress":
+        catalog.record_progress(record.movie_id, record.version, float(event.get("percent", 0)))
+        return "progress"
+    if kind == "ready":
+        return _ready(record, attempt, event)
+    return _failed(record, attempt, event, runner)
+
+
+def _parse_event(body: str) -> dict[str, Any]:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise InvalidInput("A transcoder event must be JSON.") from None
+    if not isinstance(event, dict) or event.get("type") not in ("progress", "ready", "failed") \
+            or not isinstance(event.get("job_id"), str):
+        raise InvalidInput("Not a transcoder event.")
+    return event
+
+
+def _settle(record: TranscodeJobModel, attempt: int, actions: list[Any]) -> bool:
+    """Move the job out of `running` for this attempt, once, even if events repeat."""
+    try:
+        record.update(actions=[*actions, TranscodeJobModel.updated_at.set(_now())],
+                      condition=(TranscodeJobModel.state == RUNNING)
+                      & (TranscodeJobModel.attempt == attempt))
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def _ready(record: TranscodeJobModel, attempt: int, event: dict[str, Any]) -> str:
+    if not _settle(record, attempt, [TranscodeJobModel.state.set(READY)]):
+        return "ignored: already settled"
+    bucket = get_settings().buckets.media
+    try:
+        published = catalog.publish_version(record.movie_id, record.version, event)
+    except NotFound:
+        delete_prefix(bucket, version_prefix(record.movie_id, record.version))
+        return "discarded: superseded or deleted"
+    if published.previous_version:
+        delete_prefix(bucket, version_prefix(record.movie_id, published.previous_version))
+    return "ready"
+
+
+def _failed(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
+            runner: TaskRunner | None) -> str:
+    reason = str(event.get("reason") or "the transcode failed")
+    settings = get_settings()
+    retry = bool(event.get("retryable")) and attempt < settings.transcoding.max_attempts
+    delete_prefix(settings.buckets.media, version_prefix(record.movie_id, record.version))
+    if retry:
+        if not _settle(record, attempt, [TranscodeJobModel.attempt.set(attempt + 1),
+                                         TranscodeJobModel.state.set(RUNNING),
+                                         TranscodeJobModel.reason.set(reason)]):
+            return "ignored: already settled"
+        record.refresh(consistent_read=True)
+        (runner or task_runner(settings)).start(_job(record))
+        return f"retrying (attempt {attempt + 1})"
+    if not _settle(record, attempt, [TranscodeJobModel.state.set(FAILED),
+                                     TranscodeJobModel.reason.set(reason)]):
+        return "ignored: already settled"
+    catalog.fail_version(record.movie_id, record.version, reason)
+    return "failed"

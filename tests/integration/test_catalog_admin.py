@@ -93,7 +93,7 @@ def test_deleting_a_movie_leaves_nothing_behind(
     movie = make_movie("Doomed", genres=[make_genre("Disaster").term_id])
     s3 = aws_client("s3")
     keys = {stack.buckets.uploads: f"videos/{movie.movie_id}/source.mp4",
-            stack.buckets.media: f"movies/{movie.movie_id}/hls/720p/index.m3u8"}
+            stack.buckets.media: f"videos/{movie.movie_id}/v1/720p/index.m3u8"}
     for bucket, key in keys.items():
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     browser.post(f"/api/video/{movie.movie_id}/reviews/", {"rating": 4}, headers=viewer)
@@ -105,7 +105,7 @@ def test_deleting_a_movie_leaves_nothing_behind(
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"videos/{movie.movie_id}/")
         assert listed.get("KeyCount", 0) == 0
     assert s3.list_objects_v2(Bucket=stack.buckets.media,
-                              Prefix=f"movies/{movie.movie_id}/").get("KeyCount", 0) == 0
+                              Prefix=f"videos/{movie.movie_id}/").get("KeyCount", 0) == 0
     assert list(ReviewModel.query(movie.movie_id)) == []
     assert list(WatchlistModel.movie_index.query(movie.movie_id)) == []
     assert [c for c in ListingModel.query("all") if c.movie_id == movie.movie_id] == []
@@ -167,7 +167,7 @@ def test_images_redirect_to_a_fresh_signed_url(
     browser: Browser, viewer: dict[str, str], stack: Settings
 ) -> None:
     movie = make_movie("Posterised")
-    key = f"movies/{movie.movie_id}/images/poster.jpg"
+    key = f"videos/{movie.movie_id}/images/poster.jpg"
     aws_client("s3").put_object(Bucket=stack.buckets.media, Key=key, Body=b"jpeg")
     MovieModel(movie.movie_id).update(actions=[MovieModel.poster_url.set(key)])
 

@@ -48,7 +48,7 @@ def test_an_import_makes_a_draft_with_credits_and_our_own_images(
     assert {(c["name"], c["role"], c["character"]) for c in movie["cast"]} >= {
         ("Keanu Reeves", "actor", "Neo"), ("Lana Wachowski", "director", None)}
     images = aws_client("s3").list_objects_v2(Bucket=stack.buckets.media,
-                                              Prefix=f"movies/{movie['id']}/images/")
+                                              Prefix=f"videos/{movie['id']}/images/")
     assert sorted(o["Key"].rsplit("/", 1)[1] for o in images["Contents"]) == [
         "backdrop.png", "poster.jpg"]
     assert movie["poster_url"].startswith(stack.public_api_url)  # never TMDb's URL

@@ -10,6 +10,7 @@ from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.uploads import UploadedObject, uploaded_objects
 from devstack.dispatcher import QueuePoller, subscriptions
+from tests.support.uploads import next_upload_notification
 
 
 def wait_for_uploads(settings: Settings, timeout: float = 10) -> list[UploadedObject]:
@@ -49,26 +50,16 @@ def test_the_app_handler_accepts_an_upload_once(stack: Settings) -> None:
     [subscription] = [s for s in subscriptions(app) if s.queue_name == stack.queues.transcode_jobs]
     poller = QueuePoller(subscription)
     aws_client("s3").put_object(Bucket=stack.buckets.uploads, Key="videos/7/a b.mp4", Body=b"v")
-    body = _next_upload_body(stack)
+    body = next_upload_notification(stack)
 
     for _ in range(2):  # the same notification delivered twice
         aws_client("sqs").send_message(QueueUrl=queue_url(stack.queues.transcode_jobs),
                                        MessageBody=body)
         report = poller.poll_once(wait_seconds=2)
-        assert report.received == 1 and report.failed == []
+        # (the handler moves the file under a new draft movie: that copy is announced too)
+        assert report.received >= 1 and report.failed == []
 
     [upload] = uploaded_objects(body)
     record = idempotency.IdempotencyRecord.get(upload.idempotency_key)
     assert record.state == idempotency.DONE
     assert idempotency.claim(upload.idempotency_key) is False
-
-
-def _next_upload_body(settings: Settings) -> str:
-    sqs, url = aws_client("sqs"), queue_url(settings.queues.transcode_jobs)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if uploaded_objects(message["Body"]):
-                return str(message["Body"])
-    raise AssertionError("no upload notification arrived")

@@ -60,7 +60,7 @@ def test_buckets_are_private_and_uploads_notify_the_transcode_jobs_queue(
 def test_expiring_tables_have_ttl(template: dict[str, Any]) -> None:
     tables = _of_type(template, "AWS::DynamoDB::Table")
 
-    for logical in ("TokensTable", "SessionsTable", "JobsTable"):
+    for logical in ("TokensTable", "SessionsTable", "JobsTable", "TranscodesTable"):
         assert tables[logical]["TimeToLiveSpecification"] == {
             "AttributeName": "expires_at", "Enabled": True,
         }

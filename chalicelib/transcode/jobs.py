@@ -1,0 +1,37 @@
+"""A transcode job as the runners see it, and the command line of the transcoder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.core.clients import queue_url
+from chalicelib.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class TranscodeJob:
+    job_id: str
+    attempt: int
+    movie_id: str
+    version: str
+    source_bucket: str
+    source_key: str
+
+    @property
+    def run_id(self) -> str:
+        """What the transcoder echoes in its events: the job and which attempt of it."""
+        return f"{self.job_id}.{self.attempt}"
+
+    def arguments(self, settings: Settings) -> list[str]:
+        return [
+            "run", "--source-bucket", self.source_bucket, "--source-key", self.source_key,
+            "--movie-id", self.movie_id, "--version", self.version,
+            "--media-bucket", settings.buckets.media,
+            "--events-queue-url", queue_url(settings.queues.transcode_events),
+            "--job-id", self.run_id, "--timeout", str(settings.transcoding.timeout_seconds),
+        ]
+
+
+def split_run_id(run_id: str) -> tuple[str, int]:
+    job_id, _, attempt = run_id.rpartition(".")
+    return job_id, int(attempt) if attempt.isdigit() else 0

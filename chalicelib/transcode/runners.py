@@ -1,0 +1,122 @@
+"""The TaskRunner port and its adapters: ECS RunTask in the cloud, a local process in
+the `local` stage, `docker run` of the image where a Docker engine is available."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from chalicelib.core.clients import aws_client, queue_url, sqs
+from chalicelib.core.settings import Settings
+from chalicelib.transcode.jobs import TranscodeJob
+
+logger = logging.getLogger(__name__)
+
+TRANSCODER_DIR = Path(__file__).resolve().parents[2] / "containers" / "transcoder"
+# The transcoder reports its own failures and exits 1 or 2; anything else (a signal,
+# an import error) means it could not, so the runner reports for it.
+SELF_REPORTED_EXITS = {0, 1, 2}
+
+
+class TaskRunner(Protocol):
+    def start(self, job: TranscodeJob) -> str:
+        """Start the transcoder for `job`; returns a task id. Must not wait for it."""
+        ...
+
+
+def exited_event(job: TranscodeJob, exit_code: int) -> dict[str, Any]:
+    return {"type": "failed", "job_id": job.run_id, "movie_id": job.movie_id,
+            "version": job.version, "code": "transcode_failed", "retryable": True,
+            "reason": f"the transcoder stopped unexpectedly (exit code {exit_code})"}
+
+
+class LocalProcessRunner:
+    """`python -m transcoder run ...` as a child process, watched by a thread."""
+
+    def __init__(self, settings: Settings, transcoder_dir: Path = TRANSCODER_DIR) -> None:
+        self.settings = settings
+        self.transcoder_dir = transcoder_dir
+
+    def start(self, job: TranscodeJob) -> str:
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the watcher
+            prefix=f"transcode-{job.movie_id}-", suffix=".log", delete=False)
+        env = {**os.environ, "PYTHONPATH": str(self.transcoder_dir)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "transcoder", *job.arguments(self.settings)],
+            cwd=self.transcoder_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._watch, args=(job, process, log.name), daemon=True,
+                         name=f"watch-{job.run_id}").start()
+        logger.info("transcoder started", extra={"pid": process.pid, "log": log.name,
+                                                 "job": job.run_id})
+        return f"local:{process.pid}"
+
+    def _watch(self, job: TranscodeJob, process: subprocess.Popen[bytes], log: str) -> None:
+        code = process.wait()
+        if code not in SELF_REPORTED_EXITS:
+            logger.warning("transcoder died", extra={"job": job.run_id, "code": code,
+                                                     "log": log})
+            sqs().send_message(QueueUrl=queue_url(self.settings.queues.transcode_events),
+                               MessageBody=json.dumps(exited_event(job, code)))
+
+
+class DockerRunner:
+    """`docker run` of the transcoder image, detached, for a machine with a Docker engine."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def start(self, job: TranscodeJob) -> str:
+        passed = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION"]
+        env_flags = [flag for name in passed if name in os.environ for flag in ("-e", name)]
+        result = subprocess.run(
+            ["docker", "run", "--rm", "--detach", "--network", "host", *env_flags,
+             self.settings.transcoding.image, *job.arguments(self.settings)],
+            check=True, capture_output=True, text=True, timeout=60,
+        )
+        return f"docker:{result.stdout.strip()[:12]}"
+
+
+class EcsRunner:
+    """ECS RunTask on Fargate with the job as the container's command."""
+
+    def __init__(self, settings: Settings, ecs_client: Any | None = None) -> None:
+        self.settings = settings
+        self._ecs = ecs_client
+
+    def start(self, job: TranscodeJob) -> str:
+        config = self.settings.transcoding
+        ecs = self._ecs or aws_client("ecs")
+        response = ecs.run_task(
+            cluster=config.ecs_cluster, taskDefinition=config.ecs_task_definition,
+            launchType="FARGATE", count=1, startedBy=f"reelstack-{job.job_id}"[:36],
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": list(config.ecs_subnets),
+                "securityGroups": list(config.ecs_security_groups),
+                "assignPublicIp": "DISABLED",
+            }},
+            overrides={"containerOverrides": [{
+                "name": config.ecs_container, "command": job.arguments(self.settings),
+            }]},
+        )
+        if response.get("failures") or not response.get("tasks"):
+            raise RuntimeError(f"ECS could not start the transcoder: {response.get('failures')}")
+        return str(response["tasks"][0]["taskArn"])
+
+
+def task_runner(settings: Settings) -> TaskRunner:
+    runners: dict[str, type[LocalProcessRunner | DockerRunner | EcsRunner]] = {
+        "local": LocalProcessRunner, "docker": DockerRunner, "ecs": EcsRunner,
+    }
+    if settings.transcoding.runner not in runners:
+        raise ValueError(f"REELSTACK_TRANSCODE_RUNNER must be one of {', '.join(runners)}")
+    return runners[settings.transcoding.runner](settings)

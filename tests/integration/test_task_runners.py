@@ -1,0 +1,70 @@
+"""The TaskRunner adapters: ECS RunTask (against moto's ECS) and the local process."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from chalicelib.core.clients import aws_client, queue_url
+from chalicelib.core.settings import Settings
+from chalicelib.transcode.jobs import TranscodeJob
+from chalicelib.transcode.runners import EcsRunner, LocalProcessRunner
+
+JOB = TranscodeJob("job1", 2, "movie1", "v20260101T000000ab", "uploads", "videos/movie1/a b.mp4")
+
+
+def test_ecs_runtask_carries_the_job_as_the_container_command(stack: Settings) -> None:
+    ecs = aws_client("ecs")
+    ecs.create_cluster(clusterName="transcoders")
+    ecs.register_task_definition(
+        family="transcoder", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="2048", memory="4096",
+        containerDefinitions=[{"name": "transcoder", "image": "reelstack-transcoder:1",
+                               "cpu": 2048, "memory": 4096}],
+    )
+    ec2 = aws_client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    # As Fargate VPCs usually are (and moto's task ENIs need it, getmoto/moto#9179).
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="transcoders", Description="transcoders",
+                                      VpcId=vpc)["GroupId"]
+    settings = dataclasses.replace(stack, transcoding=dataclasses.replace(
+        stack.transcoding, runner="ecs", ecs_cluster="transcoders",
+        ecs_task_definition="transcoder", ecs_subnets=(subnet,), ecs_security_groups=(group,)))
+
+    task_arn = EcsRunner(settings, ecs).start(JOB)
+
+    [task] = ecs.describe_tasks(cluster="transcoders", tasks=[task_arn])["tasks"]
+    [override] = task["overrides"]["containerOverrides"]
+    assert override["name"] == "transcoder"
+    command = override["command"]
+    assert command[:3] == ["run", "--source-bucket", "uploads"]
+    assert command[command.index("--source-key") + 1] == "videos/movie1/a b.mp4"
+    assert command[command.index("--job-id") + 1] == "job1.2"
+    assert command[command.index("--events-queue-url") + 1] == queue_url(
+        stack.queues.transcode_events)
+
+
+def test_a_local_transcoder_that_dies_is_reported_for_it(stack: Settings, tmp_path: Path) -> None:
+    """A stand-in transcoder that is killed before it can say anything."""
+    package = tmp_path / "transcoder"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+
+    LocalProcessRunner(stack, transcoder_dir=tmp_path).start(JOB)
+
+    sqs, url = aws_client("sqs"), queue_url(stack.queues.transcode_events)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
+            event = json.loads(message["Body"])
+            assert (event["type"], event["job_id"], event["retryable"]) == (
+                "failed", "job1.2", True)
+            assert "-9" in event["reason"]
+            return
+    raise AssertionError("no failed event for the killed transcoder")
