@@ -8,7 +8,7 @@ PIP_LOG := $(VENV)/pip.log
 PYTEST_ARGS ?=
 STAGE ?= dev
 
-.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy bench clean
+.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy bench bench-transcode clean
 
 install: $(DEPS)
 
@@ -60,6 +60,9 @@ admin: $(DEPS)
 
 bench: $(DEPS)
 	@$(PY) -m bench.run
+
+bench-transcode: $(DEPS)
+	@$(PY) -m bench.transcode_ladder
 
 clean:
 	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,8 @@ from chalicelib.core.logs import configure_logging
 from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
 from chalicelib.notify.service import deliver
+from chalicelib.playback.account_routes import playback_account_routes
+from chalicelib.playback.routes import playback_routes
 from chalicelib.transcode.routes import upload_routes
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 
@@ -24,6 +26,8 @@ app.register_blueprint(auth_routes)
 app.register_blueprint(catalog_routes)
 app.register_blueprint(catalog_admin_routes)
 app.register_blueprint(upload_routes)
+app.register_blueprint(playback_account_routes)
+app.register_blueprint(playback_routes)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)

@@ -15,6 +15,7 @@ from chalicelib.auth.models import EMAIL_CLAIM_PREFIX, UserModel
 from chalicelib.auth.passwords import hash_password
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
+from chalicelib.core.settings import get_settings
 
 ADMIN, USER = "admin", "user"
 ROLES = (USER, ADMIN)
@@ -66,7 +67,7 @@ def create_user(email: str, password: str, *, role: str = USER, active: bool = F
     email = normalize_email(email)
     user = UserModel(
         str(uuid.uuid4()), email=email, password_hash=hash_password(password), role=role,
-        is_active=active, created_at=datetime.now(UTC),
+        is_active=active, plan_id=get_settings().default_plan, created_at=datetime.now(UTC),
     )
     claim = UserModel(EMAIL_CLAIM_PREFIX + email, owner_id=user.user_id)
     try:

@@ -32,7 +32,9 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def authenticate(request: Request) -> Principal:
+def authenticate(request: Request, *, count: bool = True) -> Principal:
+    """The caller; `count=False` skips the per-minute counter for calls that are cheap by
+    design and already bounded (playback heartbeats: one conditional write each)."""
     settings = get_settings()
     token, via_cookie = _bearer(request), False
     if token is None:
@@ -46,7 +48,8 @@ def authenticate(request: Request) -> Principal:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
         if content_type != "application/json":
             raise UnsupportedMediaType("Cookie-authenticated writes must send application/json.")
-    throttle.count_request(settings, claims.subject)
+    if count:
+        throttle.count_request(settings, claims.subject)
     return Principal(claims.subject, str(claims.extra.get("role", "user")), via_cookie)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth import refresh_tokens, throttle
@@ -29,7 +29,7 @@ from chalicelib.auth.passwords import (
     needs_rehash,
     password_matches,
 )
-from chalicelib.core.dynamo import transaction_connection
+from chalicelib.core.dynamo import is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.core.personal_data import erase_personal_data
 from chalicelib.core.settings import get_settings
@@ -196,4 +196,16 @@ def set_role(user_id: str, role: object) -> Account:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}.", field="role")
     user = load_user(user_id)
     user.update(actions=[UserModel.role.set(str(role))])
+    return Account.of(user)
+
+
+def set_plan(user_id: str, plan_id: str) -> Account:
+    """Put the account on this plan; the caller (playback) checks the plan exists."""
+    user = load_user(user_id)
+    try:
+        user.update(actions=[UserModel.plan_id.set(plan_id)], condition=UserModel.email.exists())
+    except UpdateError as error:
+        if is_condition_failure(error):  # deleted since it was loaded
+            raise NotFound("The account does not exist.") from None
+        raise
     return Account.of(user)

@@ -3,6 +3,8 @@ transaction as the review, so the average stays exact under concurrent reviews."
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ from chalicelib.core.cursors import decode_cursor, encode_cursor
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import Conflict, NotFound
 
-RETRIES = 5
+RETRIES = 8
 
 
 @dataclass(frozen=True)
@@ -49,20 +51,30 @@ def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) ->
     review = ReviewModel(movie_id, user_id, rating=rating, text=text or "",
                          author=_author(email), created_sort=f"{stamp}#{user_id}",
                          created_at=stamp, updated_at=stamp)
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(review, condition=ReviewModel.user_id.does_not_exist())
-            transaction.update(MovieModel(movie_id),
-                               actions=[MovieModel.rating_sum.add(rating or 0),
-                                        MovieModel.rating_count.add(1)],
-                               condition=MovieModel.movie_id.exists())
-    except TransactWriteError as error:
-        reasons = [r.code if r else None for r in error.cancellation_reasons]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            raise Conflict("You already reviewed this movie: edit your review instead.") from None
-        raise NotFound(f"No movie {movie_id!r}.") from None
-    refresh_cards(movie_id)
-    return review
+    for attempt in range(RETRIES):
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(review, condition=ReviewModel.user_id.does_not_exist())
+                transaction.update(MovieModel(movie_id),
+                                   actions=[MovieModel.rating_sum.add(rating or 0),
+                                            MovieModel.rating_count.add(1)],
+                                   condition=MovieModel.movie_id.exists())
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in error.cancellation_reasons]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise Conflict("You already reviewed this movie: edit your review "
+                               "instead.") from None
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise NotFound(f"No movie {movie_id!r}.") from None
+            _back_off(attempt)  # another review of the movie was being written: again
+            continue
+        refresh_cards(movie_id)
+        return review
+    raise Conflict("The movie is being reviewed by many people right now; try again.")
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
 
 
 def _mine(movie_id: str, user_id: str) -> ReviewModel:
@@ -74,7 +86,7 @@ def _mine(movie_id: str, user_id: str) -> ReviewModel:
 
 def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewModel:
     rating, text = _rating_and_text(body, partial=True)
-    for _ in range(RETRIES):
+    for attempt in range(RETRIES):
         review = _mine(movie_id, user_id)
         old = int(review.rating)
         new = rating if rating is not None else old
@@ -88,14 +100,15 @@ def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewMo
                                    actions=[MovieModel.rating_sum.add(new - old)],
                                    condition=MovieModel.movie_id.exists())
         except TransactWriteError:
-            continue  # someone changed the review between our read and write: read again
+            _back_off(attempt)  # the review or the movie changed meanwhile: read again
+            continue
         refresh_cards(movie_id)
         return _mine(movie_id, user_id)
     raise Conflict("The review kept changing; try again.")
 
 
 def delete_review(movie_id: str, user_id: str) -> None:
-    for _ in range(RETRIES):
+    for attempt in range(RETRIES):
         review = _mine(movie_id, user_id)
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -105,6 +118,7 @@ def delete_review(movie_id: str, user_id: str) -> None:
                     MovieModel.rating_count.add(-1),
                 ], condition=MovieModel.movie_id.exists())
         except TransactWriteError:
+            _back_off(attempt)
             continue
         refresh_cards(movie_id)
         return

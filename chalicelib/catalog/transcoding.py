@@ -16,7 +16,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.catalog.models import MovieModel, rendition
 from chalicelib.catalog.movies import create_movie, get_movie, save_and_reindex
 from chalicelib.core.dynamo import is_condition_failure
-from chalicelib.core.errors import NotFound
+from chalicelib.core.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,16 @@ def fail_version(movie_id: str, version: str, reason: str) -> None:
     if not movie.current_version:
         movie.status = "failed"  # with a playable older version the movie stays ready
     save_and_reindex(movie)
+
+
+def playable_movie(movie_id: str) -> MovieModel:
+    """A movie that can be streamed now: ready, with a published version."""
+    movie = get_movie(movie_id)
+    if movie.status != "ready" or not movie.current_version or not movie.master_playlist_key:
+        raise NotReady(f"{movie.title!r} cannot be played yet ({movie.status}).",
+                       status=movie.status)
+    return movie
+
+
+class NotReady(Conflict):
+    code = "MovieNotReady"

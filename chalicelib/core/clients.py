@@ -57,6 +57,9 @@ def _build(service: str, settings: Settings, config: Config) -> Any:
 
         # One session, so service models are loaded once and shared by every client.
         _session = boto3.session.Session(region_name=settings.region)
+    if service == "s3":
+        # SigV4 presigned URLs: every region accepts them, and they may live up to 7 days.
+        config = config.merge(Config(signature_version="s3v4"))
     return _session.client(
         service, endpoint_url=settings.endpoint_url, config=config
     )

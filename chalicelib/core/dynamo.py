@@ -7,6 +7,7 @@ its first call, and again whenever settings are reloaded.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,6 +84,7 @@ def counting_dynamodb_calls() -> Iterator[Counter[str]]:
     from chalicelib.core.clients import aws_client
 
     calls: Counter[str] = Counter()
+    hook_id = f"count-calls-{uuid.uuid4().hex}"  # counters may nest
 
     def count(**kwargs: Any) -> None:
         calls[kwargs["model"].name] += 1
@@ -92,9 +94,9 @@ def counting_dynamodb_calls() -> Iterator[Counter[str]]:
         *(model._get_connection().connection.client for model in _bound_models),
     ]}
     for client in clients.values():
-        client.meta.events.register("before-call.dynamodb", count, unique_id="count-calls")
+        client.meta.events.register("before-call.dynamodb", count, unique_id=hook_id)
     try:
         yield calls
     finally:
         for client in clients.values():
-            client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")
+            client.meta.events.unregister("before-call.dynamodb", unique_id=hook_id)

@@ -29,6 +29,7 @@ class Tables:
     reviews: str
     watchlist: str
     devices: str
+    plans: str
     sessions: str
     progress: str
     requests: str
@@ -116,6 +117,9 @@ class Settings:
     tmdb_api_key: str
     cursor_secret: str
     transcoding: Transcoding
+    default_plan: str
+    lease_seconds: int
+    heartbeat_seconds: int
     log_level: str
 
     @property
@@ -156,6 +160,9 @@ class Settings:
             tmdb_api_key=env.get(envvars.TMDB_API_KEY, ""),
             cursor_secret=env.get(envvars.CURSOR_SECRET, ""),
             transcoding=Transcoding.from_env(env, stage),
+            default_plan=env.get(envvars.DEFAULT_PLAN, "basic"),
+            lease_seconds=int(env.get(envvars.LEASE_SECONDS, "90")),
+            heartbeat_seconds=int(env.get(envvars.HEARTBEAT_SECONDS, "30")),
             log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
         )
 

@@ -7,75 +7,26 @@ handler; Ctrl-C must stop every process it started.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 import requests
 
 from devstack.emulator import identify
 from devstack.mailbox import mail_to
-from tests.support.network import free_port
+from tests.support.dev_stack import DevStack, healthy, running_dev_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-e2e"
 
 
-@dataclass
-class DevStack:
-    process: subprocess.Popen[str]
-    api_url: str
-    endpoint: str
-    log: Path
-
-    def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint,  # type: ignore[call-overload]
-                            region_name="us-east-1")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def healthy(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 @pytest.fixture
 def dev_stack(project_root: Path, tmp_path: Path) -> Iterator[DevStack]:
-    endpoint, api_port = f"http://127.0.0.1:{free_port()}", free_port()
-    log = tmp_path / "make-run.log"
-    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "REELSTACK_PREFIX": PREFIX,
-           "REELSTACK_LOG_LEVEL": "INFO"}
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.run", "--port", str(api_port)],
-            cwd=project_root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
-        )
-    stack = DevStack(process, f"http://127.0.0.1:{api_port}", endpoint, log)
-    try:
-        wait_for(lambda: "Reelstack is up" in log.read_text(), 60, "the ready banner")
+    with running_dev_stack(project_root, tmp_path / "make-run.log", PREFIX) as stack:
         yield stack
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=20)
 
 
 def test_make_run_serves_the_api_and_delivers_upload_events(dev_stack: DevStack) -> None:

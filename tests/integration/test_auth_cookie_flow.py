@@ -47,7 +47,7 @@ def test_the_whole_spa_journey(browser: Browser) -> None:
     assert login.json_body["user"]["role"] == "user"
     me = browser.get("/api/me/")
     assert me.status_code == 200
-    assert me.json_body == {**login.json_body["user"], "plan": None}
+    assert me.json_body == {**login.json_body["user"], "plan": "basic"}
 
     assert browser.post("/api/logout/").status_code == 200
     assert browser.jar == {}

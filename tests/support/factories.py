@@ -23,6 +23,8 @@ def new_email() -> str:
 
 @dataclass(frozen=True)
 class TestAccount:
+    __test__ = False  # a factory product, not a test class
+
     user_id: str
     email: str
     password: str

@@ -1,0 +1,172 @@
+"""Signed HLS delivery from a private bucket.
+
+The master playlist lists only the renditions the viewer's plan allows and points them at
+the API; a media playlist comes back with every segment as a presigned S3 URL. Playback
+tokens (`typ` playback) bind the user, the movie and the watch session.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
+from chalicelib.catalog.models import MovieModel, Rendition
+from chalicelib.core.clients import s3
+from chalicelib.core.errors import Forbidden, NotFound
+from chalicelib.core.settings import Settings
+
+TOKEN_MARGIN_SECONDS = 600
+SEGMENT_URL_MARGIN_SECONDS = 1800
+MAX_PRESIGN_SECONDS = 12 * 3600
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(ts|m4s|mp4|aac|vtt|jpg)$")
+RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
+URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who fetches: a user, the tallest rendition they may have, and their session."""
+
+    user_id: str
+    max_height: int
+    session_id: str | None
+    token: str | None  # passed on to the playlists the master lists
+
+
+def playback_token(settings: Settings, user_id: str, movie_id: str, session_id: str,
+                   max_height: int) -> str:
+    token, _ = issue(settings, TokenKind.PLAYBACK, user_id,
+                     settings.lease_seconds + TOKEN_MARGIN_SECONDS,
+                     mid=movie_id, sid=session_id, res=max_height)
+    return token
+
+
+def viewer_from_token(settings: Settings, token: str, movie_id: str) -> tuple[Viewer, Claims]:
+    claims = verify(settings, token, TokenKind.PLAYBACK)
+    if claims.extra.get("mid") != movie_id:
+        raise Forbidden("This playback token is for another movie.")
+    viewer = Viewer(claims.subject, int(claims.extra.get("res", 0)),
+                    str(claims.extra.get("sid")), token)
+    return viewer, claims
+
+
+def master_playlist_url(settings: Settings, movie_id: str, token: str) -> str:
+    return f"{settings.public_api_url}/api/video/{movie_id}/master.m3u8?token={quote(token)}"
+
+
+def _read(settings: Settings, key: str) -> str:
+    body = s3().get_object(Bucket=settings.buckets.media, Key=key)["Body"]
+    return str(body.read().decode())
+
+
+def _suffix(viewer: Viewer) -> str:
+    return f"?token={quote(viewer.token)}" if viewer.token else ""
+
+
+def master_playlist(settings: Settings, movie: MovieModel, viewer: Viewer) -> str:
+    """The stored master with the renditions above the viewer's plan left out."""
+    lines = _read(settings, str(movie.master_playlist_key)).splitlines()
+    base = f"{settings.public_api_url}/api/video/{movie.movie_id}"
+    kept: list[str] = []
+    skip_next, allowed = False, 0
+    for line in lines:
+        if line.startswith("#EXT-X-STREAM-INF"):
+            size = RESOLUTION.search(line)
+            skip_next = size is not None and int(size.group(2)) > viewer.max_height
+            if not skip_next:
+                allowed += 1
+                kept.append(line)
+        elif skip_next:
+            skip_next = False
+        elif line.startswith(("#EXT-X-MEDIA", "#EXT-X-I-FRAME")):
+            kept.append(URI_ATTRIBUTE.sub(
+                lambda m: f'URI="{base}/{_folder(m.group(1))}/index.m3u8{_suffix(viewer)}"',
+                line))
+        elif line and not line.startswith("#"):
+            kept.append(f"{base}/{_folder(line)}/index.m3u8{_suffix(viewer)}")
+        else:
+            kept.append(line)
+    if not allowed:
+        raise Forbidden("Your plan allows none of this movie's renditions.")
+    return "\n".join(kept) + "\n"
+
+
+def _folder(uri: str) -> str:
+    return uri.split("?", 1)[0].rsplit("/", 1)[0] or uri
+
+
+def find_rendition(movie: MovieModel, name: str, viewer: Viewer) -> tuple[str, Rendition | None]:
+    """The playlist key of `name` (`720p` or `audio`); 403 above the plan, 404 if absent."""
+    if name == "audio" and movie.has_audio and movie.master_playlist_key:
+        return f"{str(movie.master_playlist_key).rsplit('/', 1)[0]}/audio/index.m3u8", None
+    for rendition in movie.renditions:
+        if (rendition.name or f"{int(rendition.height)}p") == name:
+            if int(rendition.height) > viewer.max_height:
+                raise Forbidden(f"Your plan does not include {name}.")
+            return str(rendition.playlist_key), rendition
+    raise NotFound(f"No rendition {name!r}.")
+
+
+def presign_seconds(settings: Settings, movie: MovieModel) -> int:
+    """Segment URLs must outlive the lease and, for a VOD loaded once, the movie itself."""
+    wanted = max(settings.lease_seconds, int(movie.duration or 0)) + SEGMENT_URL_MARGIN_SECONDS
+    return min(wanted, MAX_PRESIGN_SECONDS)
+
+
+def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
+    folder = playlist_key.rsplit("/", 1)[0]
+    seconds = presign_seconds(settings, movie)
+
+    def signed(name: str) -> str:
+        return str(s3().generate_presigned_url(
+            "get_object", ExpiresIn=seconds,
+            Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
+
+    out = []
+    for line in _read(settings, playlist_key).splitlines():
+        if line.startswith("#EXT-X-MAP"):
+            out.append(URI_ATTRIBUTE.sub(lambda m: f'URI="{signed(m.group(1))}"', line))
+        elif line and not line.startswith("#"):
+            out.append(signed(line))
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def segment_url(settings: Settings, movie: MovieModel, playlist_key: str, segment: str) -> str:
+    """A presigned URL for a segment the playlist names; anything else is 404."""
+    if not SEGMENT_NAME.match(segment):
+        raise NotFound("No such segment.")
+    listed = {line for line in _read(settings, playlist_key).splitlines()
+              if line and not line.startswith("#")}
+    listed |= {m.group(1) for m in URI_ATTRIBUTE.finditer(_read(settings, playlist_key))}
+    if segment not in listed:
+        raise NotFound("No such segment.")
+    folder = playlist_key.rsplit("/", 1)[0]
+    return str(s3().generate_presigned_url(
+        "get_object", ExpiresIn=presign_seconds(settings, movie),
+        Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{segment}"}))
+
+
+def trickplay_track(settings: Settings, movie: MovieModel) -> str:
+    """The WebVTT thumbnail track with its sprite references signed."""
+    if not movie.trickplay_vtt_key:
+        raise NotFound("This movie has no thumbnail track.")
+    folder = str(movie.trickplay_vtt_key).rsplit("/", 1)[0]
+    signed: dict[str, str] = {}
+
+    def sign(name: str) -> str:
+        if name not in signed:
+            signed[name] = str(s3().generate_presigned_url(
+                "get_object", ExpiresIn=presign_seconds(settings, movie),
+                Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
+        return signed[name]
+
+    out = []
+    for line in _read(settings, str(movie.trickplay_vtt_key)).splitlines():
+        name, _, fragment = line.partition("#")
+        signable = SEGMENT_NAME.match(name) and fragment.startswith("xywh=")
+        out.append(f"{sign(name)}#{fragment}" if signable else line)
+    return "\n".join(out) + "\n"

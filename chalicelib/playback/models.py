@@ -1,0 +1,83 @@
+"""The playback context's tables: plans, devices, watch-session slots, positions."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.dynamo import settings_table
+
+PLANS_SCOPE = "plans"
+
+
+@settings_table(lambda tables: tables.plans)
+class PlanModel(Model):
+    class Meta:
+        pass
+
+    scope = UnicodeAttribute(hash_key=True, default=PLANS_SCOPE)
+    plan_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    max_streams = NumberAttribute()
+    max_resolution = NumberAttribute()  # the tallest rendition height a member receives
+    price_cents = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+@settings_table(lambda tables: tables.devices)
+class DeviceModel(Model):
+    class Meta:
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    device_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    device_type = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+@settings_table(lambda tables: tables.sessions)
+class StreamSlotModel(Model):
+    """One of a user's stream slots, held by a watch session until its lease runs out."""
+
+    class Meta:
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    slot = UnicodeAttribute(range_key=True)  # slot#0 .. slot#(max_streams-1)
+    session_id = UnicodeAttribute()
+    movie_id = UnicodeAttribute()
+    device_id = UnicodeAttribute()
+    started_at = NumberAttribute()
+    heartbeat_at = NumberAttribute()
+    lease_expires_at = NumberAttribute()
+    position = NumberAttribute(default=0)
+    ended = BooleanAttribute(default=False)
+    evicted_by = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()  # TTL: long after the lease, for 410 answers
+
+
+class RecentProgressIndex(GlobalSecondaryIndex["ProgressModel"]):
+    class Meta:
+        index_name = "recent-index"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
+@settings_table(lambda tables: tables.progress)
+class ProgressModel(Model):
+    class Meta:
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    movie_id = UnicodeAttribute(range_key=True)
+    position = NumberAttribute()
+    duration = NumberAttribute(null=True)
+    finished = BooleanAttribute(default=False)
+    updated_at = UnicodeAttribute()
+
+    recent_index = RecentProgressIndex()

@@ -1,0 +1,114 @@
+"""Playback over HTTP: watch sessions, continue watching, and signed HLS delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.auth.principal import authenticate
+from chalicelib.catalog.transcoding import playable_movie
+from chalicelib.core.errors import Gone
+from chalicelib.core.http import ApiBlueprint, json_body
+from chalicelib.core.paging import page_request
+from chalicelib.core.settings import get_settings
+from chalicelib.playback import delivery, service, sessions
+from chalicelib.playback.plans import plan_of_user
+
+playback_routes = ApiBlueprint(__name__)
+M3U8 = {"Content-Type": "application/vnd.apple.mpegurl", "Cache-Control": "private, no-store"}
+
+
+def _body() -> dict[str, Any]:
+    return json_body(playback_routes.current_request)
+
+
+@playback_routes.route("/api/playback/start", methods=["POST"])
+def start() -> Response:
+    user = authenticate(playback_routes.current_request)
+    started = service.start_playback(user.user_id, _body())
+    settings = get_settings()
+    return Response(status_code=201, body={
+        "watch_session_id": started.session.session_id,
+        "master_playlist_url": started.master_playlist_url,
+        "lease_expires_at": started.session.lease_expires_at,
+        "heartbeat_interval": settings.heartbeat_seconds,
+        "resume_position": started.resume_position,
+    })
+
+
+@playback_routes.route("/api/playback/heartbeat", methods=["POST"])
+def heartbeat() -> dict[str, Any]:
+    user = authenticate(playback_routes.current_request, count=False)
+    session = service.heartbeat(user.user_id, _body())
+    return {"watch_session_id": session.session_id,
+            "lease_expires_at": session.lease_expires_at,
+            "heartbeat_interval": get_settings().heartbeat_seconds}
+
+
+@playback_routes.route("/api/playback/stop", methods=["POST"])
+def stop() -> dict[str, Any]:
+    user = authenticate(playback_routes.current_request)
+    service.stop_playback(user.user_id, _body())
+    return {"detail": "Playback stopped; the position is saved."}
+
+
+@playback_routes.route("/api/playback/active", methods=["GET"])
+def active() -> list[dict[str, Any]]:
+    return service.active_sessions(authenticate(playback_routes.current_request).user_id)
+
+
+@playback_routes.route("/api/continue-watching", methods=["GET"])
+def continue_watching() -> list[dict[str, Any]]:
+    user = authenticate(playback_routes.current_request)
+    paging = page_request(dict(playback_routes.current_request.query_params or {}))
+    return service.continue_watching(user.user_id, paging.limit)
+
+
+# ---------------------------------------------------------------- delivery
+def _viewer(movie_id: str) -> delivery.Viewer:
+    """A playback token (whose session must still hold its slot), or a signed-in user."""
+    request = playback_routes.current_request
+    params = request.query_params
+    token = params.get("token") if params else None
+    settings = get_settings()
+    if token:
+        viewer, _ = delivery.viewer_from_token(settings, token, movie_id)
+        if viewer.session_id and not sessions.holds_slot(viewer.user_id, viewer.session_id):
+            raise Gone("This watch session has ended; start playback again.")
+        return viewer
+    user = authenticate(request)
+    return delivery.Viewer(user.user_id, plan_of_user(user.user_id).max_resolution, None, None)
+
+
+@playback_routes.route("/api/video/{movie_id}/master.m3u8", methods=["GET"])
+def master(movie_id: str) -> Response:
+    viewer = _viewer(movie_id)
+    text = delivery.master_playlist(get_settings(), playable_movie(movie_id), viewer)
+    return Response(body=text, status_code=200, headers=dict(M3U8))
+
+
+@playback_routes.route("/api/video/{movie_id}/{resolution}/index.m3u8", methods=["GET"])
+def media_playlist(movie_id: str, resolution: str) -> Response:
+    viewer = _viewer(movie_id)
+    movie = playable_movie(movie_id)
+    key, _ = delivery.find_rendition(movie, resolution, viewer)
+    return Response(body=delivery.media_playlist(get_settings(), movie, key), status_code=200,
+                    headers=dict(M3U8))
+
+
+@playback_routes.route("/api/video/{movie_id}/{resolution}/{segment}", methods=["GET"])
+def segment(movie_id: str, resolution: str, segment: str) -> Response:
+    viewer = _viewer(movie_id)
+    movie = playable_movie(movie_id)
+    key, _ = delivery.find_rendition(movie, resolution, viewer)
+    target = delivery.segment_url(get_settings(), movie, key, segment)
+    return Response(body="", status_code=302, headers={"Location": target})
+
+
+@playback_routes.route("/api/video/{movie_id}/thumbnails.vtt", methods=["GET"])
+def trickplay(movie_id: str) -> Response:
+    _viewer(movie_id)
+    text = delivery.trickplay_track(get_settings(), playable_movie(movie_id))
+    return Response(body=text, status_code=200,
+                    headers={"Content-Type": "text/vtt", "Cache-Control": "private, no-store"})

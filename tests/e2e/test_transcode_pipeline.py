@@ -1,0 +1,201 @@
+"""Upload to HLS for real: S3 event -> dispatcher -> local transcoder (real ffmpeg) ->
+transcode-events -> catalog. Uses `make run`'s processes on their own emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.ffmpeg import ffmpeg_binary
+from tests.support.dev_stack import DevStack, running_dev_stack, wait_for
+
+pytestmark = pytest.mark.e2e
+PREFIX = "reelstack-hls"
+
+
+@pytest.fixture(scope="module")
+def stack(project_root_module: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[DevStack]:
+    log = tmp_path_factory.mktemp("hls") / "make-run.log"
+    with running_dev_stack(project_root_module, log, PREFIX) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def project_root_module() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def make_clip(path: Path, *, size: str, seconds: int, audio: bool = True) -> Path:
+    ffmpeg = ffmpeg_binary()
+    assert ffmpeg, "ffmpeg is required (make installs imageio-ffmpeg)"
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    subprocess.run([ffmpeg, "-v", "error", "-y", *inputs, "-c:v", "libx264", "-preset",
+                    "ultrafast", "-pix_fmt", "yuv420p", *(["-c:a", "aac"] if audio else []),
+                    "-shortest", str(path)], check=True, timeout=60)
+    return path
+
+
+def upload(stack: DevStack, path: Path, key: str) -> None:
+    stack.client("s3").upload_file(str(path), f"{PREFIX}-uploads", key)
+
+
+def movie_titled(stack: DevStack, title: str) -> dict[str, Any] | None:
+    """Test-side lookup (a Scan is fine here: no request path does it)."""
+    items = stack.client("dynamodb").scan(TableName=f"{PREFIX}-movies")["Items"]
+    found = [i for i in items if i["title"]["S"] == title]
+    return found[0] if found else None
+
+
+def settled(stack: DevStack, title: str, timeout: float = 150) -> dict[str, Any]:
+    outcome: dict[str, Any] = {}
+
+    def done() -> bool:
+        movie = movie_titled(stack, title)
+        if movie and movie["status"]["S"] in ("ready", "failed") \
+                and "pending_version" not in movie:
+            outcome.update(movie)
+            return True
+        return False
+
+    wait_for(done, timeout, f"{title!r} to be transcoded")
+    return outcome
+
+
+def media(stack: DevStack, key: str) -> bytes:
+    body = stack.client("s3").get_object(Bucket=f"{PREFIX}-media", Key=key)["Body"]
+    return bytes(body.read())
+
+
+def decodes(data: bytes, suffix: str, tmp_path: Path) -> bool:
+    segment = tmp_path / f"segment{suffix}"
+    segment.write_bytes(data)
+    result = subprocess.run([str(ffmpeg_binary()), "-v", "error", "-i", str(segment), "-f",
+                             "null", "-"], capture_output=True, timeout=60, check=False)
+    return result.returncode == 0 and not result.stderr
+
+
+def test_an_upload_becomes_an_hls_ladder(stack: DevStack, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", size="1280x720", seconds=6)
+    upload(stack, clip, "videos/Big Buck Test.mp4")
+
+    movie = settled(stack, "Big Buck Test")
+
+    assert movie["status"]["S"] == "ready", movie.get("status_reason")
+    master_key = movie["master_playlist_key"]["S"]
+    master = media(stack, master_key).decode()
+    assert "RESOLUTION=1280x720" in master and "x480" in master and "x1080" not in master
+    assert "CODECS=" in master and "BANDWIDTH=" in master
+    base = master_key.rsplit("/", 1)[0]
+    for rendition in movie["renditions"]["L"]:
+        playlist_key = rendition["M"]["playlist_key"]["S"]
+        playlist = media(stack, playlist_key).decode()
+        segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+        assert segments
+        durations = [float(line.split(":")[1].rstrip(",")) for line in playlist.splitlines()
+                     if line.startswith("#EXTINF")]
+        assert max(durations) <= 6.5
+        folder = playlist_key.rsplit("/", 1)[0]
+        init = [line.split('URI="')[1].split('"')[0] for line in playlist.splitlines()
+                if line.startswith("#EXT-X-MAP")]
+        prefix = media(stack, f"{folder}/{init[0]}") if init else b""
+        for segment in segments:
+            data = prefix + media(stack, f"{folder}/{segment}")
+            assert decodes(data, Path(segment).suffix or ".ts", tmp_path), segment
+    thumbnail = media(stack, movie["thumbnail_url"]["S"])
+    assert thumbnail[:3] == b"\xff\xd8\xff"
+    assert base.startswith(f"videos/{movie['movie_id']['S']}/")
+
+
+def test_a_duplicate_event_starts_nothing(stack: DevStack, tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "dup.mp4", size="640x360", seconds=2, audio=False)
+    upload(stack, clip, "videos/Twice Told.mp4")
+    movie = settled(stack, "Twice Told")
+    movie_id = movie["movie_id"]["S"]
+    sqs = stack.client("sqs")
+    queue = sqs.get_queue_url(QueueName=f"{PREFIX}-transcode-jobs")["QueueUrl"]
+    source_key = movie["source_key"]["S"]
+    head = stack.client("s3").head_object(Bucket=f"{PREFIX}-uploads", Key=source_key)
+    duplicate = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": f"{PREFIX}-uploads"},
+        "object": {"key": source_key.replace(" ", "+"), "size": head["ContentLength"],
+                   "eTag": head["ETag"].strip('"')}}}]}
+
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(duplicate))
+    time.sleep(4)
+
+    jobs = stack.client("dynamodb").scan(TableName=f"{PREFIX}-transcodes")["Items"]
+    assert len([j for j in jobs if j["movie_id"]["S"] == movie_id]) == 1
+    assert settled(stack, "Twice Told")["status"]["S"] == "ready"
+
+
+def test_a_corrupt_upload_fails_with_a_reason(stack: DevStack, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(os.urandom(50_000))
+    upload(stack, corrupt, "videos/Broken Reel.mp4")
+
+    movie = settled(stack, "Broken Reel")
+
+    assert movie["status"]["S"] == "failed"
+    assert movie["status_reason"]["S"]
+
+
+def test_a_small_source_gets_one_rendition_at_its_own_height(stack: DevStack,
+                                                            tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "small.mp4", size="320x240", seconds=3)
+    upload(stack, clip, "videos/Pocket Film.mp4")
+
+    movie = settled(stack, "Pocket Film")
+
+    assert movie["status"]["S"] == "ready", movie.get("status_reason")
+    heights = [int(r["M"]["height"]["N"]) for r in movie["renditions"]["L"]]
+    assert heights == [240]
+
+
+def test_a_killed_ffmpeg_is_retried_to_a_correct_result(stack: DevStack,
+                                                        tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "long.mp4", size="1280x720", seconds=20)
+    upload(stack, clip, "videos/Hard Target.mp4")
+    killed: list[int] = []
+
+    def kill_ffmpeg() -> bool:
+        for pid in _ffmpeg_transcodes():
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            return True
+        return False
+
+    wait_for(kill_ffmpeg, 60, "the transcoder's ffmpeg to start")
+    movie = settled(stack, "Hard Target", timeout=240)
+
+    assert killed
+    assert movie["status"]["S"] == "ready", movie.get("status_reason")
+    jobs = stack.client("dynamodb").scan(TableName=f"{PREFIX}-transcodes")["Items"]
+    [job] = [j for j in jobs if j["movie_id"]["S"] == movie["movie_id"]["S"]]
+    assert int(job["attempt"]["N"]) == 2
+
+
+def _ffmpeg_transcodes() -> list[int]:
+    """ffmpeg processes writing HLS (the transcoder's), found through /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if command and b"ffmpeg" in Path(command[0].decode(errors="ignore")).name.encode() \
+                and b"hls" in b" ".join(command) and b"-filter_complex" in command:
+            found.append(int(entry.name))
+    return found

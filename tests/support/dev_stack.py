@@ -1,0 +1,70 @@
+"""`make run` in a child process, as the e2e tier drives it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from tests.support.network import free_port
+
+
+@dataclass
+class DevStack:
+    process: subprocess.Popen[str]
+    api_url: str
+    endpoint: str
+    prefix: str
+    log: Path
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint,  # type: ignore[call-overload]
+                            region_name="us-east-1")
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def healthy(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def running_dev_stack(project_root: Path, log: Path, prefix: str,
+                      extra_env: dict[str, str] | None = None) -> Iterator[DevStack]:
+    """A whole stack on a fresh emulator port (so it starts its own moto server)."""
+    endpoint, api_port = f"http://127.0.0.1:{free_port()}", free_port()
+    env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "REELSTACK_PREFIX": prefix,
+           "REELSTACK_LOG_LEVEL": "INFO", **(extra_env or {})}
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack.run", "--port", str(api_port)],
+            cwd=project_root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
+        )
+    stack = DevStack(process, f"http://127.0.0.1:{api_port}", endpoint, prefix, log)
+    try:
+        wait_for(lambda: "Reelstack is up" in log.read_text(), 60, "the ready banner")
+        yield stack
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
