@@ -7,12 +7,14 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from devstack.ffmpeg import ffmpeg_binary
 from tests.support.dev_stack import DevStack, running_dev_stack, wait_for
@@ -199,3 +201,32 @@ def _ffmpeg_transcodes() -> list[int]:
                 and b"hls" in b" ".join(command) and b"-filter_complex" in command:
             found.append(int(entry.name))
     return found
+
+
+def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
+    stack: DevStack, tmp_path: Path, project_root_module: Path
+) -> None:
+    clip = make_clip(tmp_path / "play.mp4", size="854x480", seconds=4)
+    upload(stack, clip, "videos/Client Test.mp4")
+    movie = settled(stack, "Client Test")
+    assert movie["status"]["S"] == "ready", movie.get("status_reason")
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "REELSTACK_PREFIX": PREFIX}
+    subprocess.run([sys.executable, "-m", "devstack.admin", "--email", "viewer@example.com",
+                    "--password", "e2e passphrase"], cwd=project_root_module, env=env,
+                   check=True, capture_output=True, timeout=60)
+    http = requests.Session()
+    login = http.post(f"{stack.api_url}/auth/login/", json={
+        "email": "viewer@example.com", "password": "e2e passphrase"}, timeout=10)
+    http.headers["Authorization"] = f"Bearer {login.json()['access']}"
+    http.post(f"{stack.api_url}/api/device/", json={"name": "ffmpeg", "device_type": "other",
+                                                    "device_id": "ffmpeg-client"}, timeout=10)
+    started = http.post(f"{stack.api_url}/api/playback/start/", json={
+        "movie_id": movie["movie_id"]["S"], "device_id": "ffmpeg-client"}, timeout=10)
+    assert started.status_code == 201, started.text
+
+    played = subprocess.run(
+        [str(ffmpeg_binary()), "-v", "error", "-i", started.json()["master_playlist_url"],
+         "-map", "0:v:0", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120, check=False)
+
+    assert played.returncode == 0 and not played.stderr.strip(), played.stderr
