@@ -7,20 +7,14 @@ from __future__ import annotations
 import importlib
 import os
 import random
-import signal
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import bench_emulator, percentiles, running_api, timed
+
 MOVIES = int(os.environ.get("BENCH_MOVIES", "10000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "60"))
 GENRES = ["Drama", "Comedy", "Action", "Thriller", "Horror", "Romance", "Documentary",
@@ -68,83 +62,42 @@ def load_catalog(count: int) -> list[str]:
     return [f"m{n:06d}" for n in range(count)]
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-def measure(call: Callable[[], object]) -> list[float]:
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
 def main() -> None:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "REELSTACK_PREFIX": "reelstack-bench", "REELSTACK_LOG_LEVEL": "ERROR",
-                       "REELSTACK_REQUESTS_PER_MINUTE": "100000"})
-    from bench.dev_stack_start import free_port
-    from chalicelib.auth.service import ensure_admin
-    from chalicelib.catalog.models import MovieModel
-    from chalicelib.core.dynamo import counting_dynamodb_calls
-    from chalicelib.core.settings import reload_settings
-    from devstack.deploy import deploy_stack
-    from devstack.emulator import start_moto
-    from devstack.environment import use_local_environment
+    with bench_emulator():
+        from chalice.test import Client
 
-    emulator = start_moto(f"http://127.0.0.1:{free_port()}")
-    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
-    use_local_environment()
-    deploy_stack(reload_settings())
-    started = time.perf_counter()
-    ids = load_catalog(MOVIES)
-    print(f"\nCatalog reads: {MOVIES} movies loaded in {time.perf_counter() - started:.0f} s")
-    ensure_admin("bench@example.com", "bench passphrase")
-    from chalice.test import Client
+        from chalicelib.auth.service import ensure_admin
+        from chalicelib.catalog.models import MovieModel
+        from chalicelib.core.dynamo import counting_dynamodb_calls
 
-    paths = {"first page": "/api/video/", "genre filter": "/api/video/?genre=drama",
-             "search": "/api/video/?search=harbor", "detail": f"/api/video/{ids[4321]}/"}
-    baseline = percentiles(measure(lambda: MovieModel.get(ids[4321])))
-    print(f"  {'baseline: one GetItem':30} p50 {baseline[0] * 1000:6.1f}ms "
-          f"p99 {baseline[1] * 1000:6.1f}ms")
-    with Client(importlib.import_module("app").app, stage_name="local") as client:
-        login = client.http.post("/auth/login/", headers={"Content-Type": "application/json"},
-                                 body=b'{"email": "bench@example.com", '
-                                      b'"password": "bench passphrase"}')
-        headers = {"Authorization": f"Bearer {login.json_body['access']}"}
-        for name, path in paths.items():
-            with counting_dynamodb_calls() as calls:
-                assert client.http.get(path, headers=headers).status_code == 200
-            p50, p99 = percentiles(measure(partial(client.http.get, path, headers=headers)))
-            print(f"  in-process {name:19} p50 {p50 * 1000:6.1f}ms p99 {p99 * 1000:6.1f}ms "
-                  f"ratio {p50 / baseline[0]:5.1f}x  DynamoDB calls {sum(calls.values())} "
-                  f"{dict(calls)}")
-    over_http(paths, headers)
-    emulator.stop()
-
-
-def over_http(paths: dict[str, str], headers: dict[str, str]) -> None:
-    from bench.dev_stack_start import free_port
-
-    port = free_port()
-    with tempfile.NamedTemporaryFile("w+") as log:
-        stack = subprocess.Popen([sys.executable, "-m", "devstack.run", "--port", str(port)],
-                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            while "Reelstack is up" not in Path(log.name).read_text():
-                time.sleep(0.1)
+        started = time.perf_counter()
+        ids = load_catalog(MOVIES)
+        print(f"\nCatalog reads: {MOVIES} movies loaded in {time.perf_counter() - started:.0f} s")
+        ensure_admin("bench@example.com", "bench passphrase")
+        paths = {"first page": "/api/video/", "genre filter": "/api/video/?genre=drama",
+                 "search": "/api/video/?search=harbor", "detail": f"/api/video/{ids[4321]}/"}
+        baseline = percentiles(timed(RUNS, partial(MovieModel.get, ids[4321])))
+        print(f"  {'baseline: one GetItem':30} p50 {baseline[0] * 1000:6.1f}ms "
+              f"p99 {baseline[1] * 1000:6.1f}ms")
+        with Client(importlib.import_module("app").app, stage_name="local") as client:
+            login = client.http.post(
+                "/auth/login/", headers={"Content-Type": "application/json"},
+                body=b'{"email": "bench@example.com", "password": "bench passphrase"}')
+            headers = {"Authorization": f"Bearer {login.json_body['access']}"}
+            for name, path in paths.items():
+                with counting_dynamodb_calls() as calls:
+                    assert client.http.get(path, headers=headers).status_code == 200
+                p50, p99 = percentiles(timed(RUNS, partial(client.http.get, path,
+                                                           headers=headers)))
+                print(f"  in-process {name:19} p50 {p50 * 1000:6.1f}ms "
+                      f"p99 {p99 * 1000:6.1f}ms ratio {p50 / baseline[0]:5.1f}x  "
+                      f"DynamoDB calls {sum(calls.values())} {dict(calls)}")
+        with running_api() as api:
             session = requests.Session()
             for name, path in paths.items():
-                url = f"http://127.0.0.1:{port}{path}"
-                p50, p99 = percentiles(measure(partial(session.get, url, headers=headers,
-                                                       timeout=10)))
+                p50, p99 = percentiles(timed(RUNS, partial(
+                    session.get, f"{api}{path}", headers=headers, timeout=10)))
                 print(f"  over HTTP  {name:19} p50 {p50 * 1000:6.1f}ms p99 {p99 * 1000:6.1f}ms")
-        finally:
-            stack.send_signal(signal.SIGINT)
-            stack.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import statistics
-from collections.abc import Callable
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -41,3 +50,69 @@ def side_by_side(title: str, baseline: Measurement, subject: Measurement) -> str
         )
     rows.append(f"  ratio (subject / baseline): {ratio:.2f}x")
     return "\n".join(rows)
+
+
+BENCH_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+             "REELSTACK_PREFIX": "reelstack-bench", "REELSTACK_LOG_LEVEL": "ERROR",
+             "REELSTACK_REQUESTS_PER_MINUTE": "100000"}
+ROOT = Path(__file__).resolve().parent.parent
+READY_BANNER = "Reelstack is up"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def timed(runs: int, call: Callable[[], object]) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p99) in seconds."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+@contextmanager
+def bench_emulator() -> Iterator[str]:
+    """A fresh moto server with the stack deployed, this process pointed at it."""
+    os.environ.update(BENCH_ENV)
+    from chalicelib.core.settings import reload_settings
+    from devstack.deploy import deploy_stack
+    from devstack.emulator import start_moto
+    from devstack.environment import use_local_environment
+
+    emulator = start_moto(f"http://127.0.0.1:{free_port()}")
+    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
+    use_local_environment()
+    deploy_stack(reload_settings())
+    try:
+        yield emulator.endpoint
+    finally:
+        emulator.stop()
+
+
+@contextmanager
+def running_api(timeout: float = 60) -> Iterator[str]:
+    """`make run` on the emulator this process uses; yields the API's base URL."""
+    port = free_port()
+    with tempfile.NamedTemporaryFile("w+") as log:
+        stack = subprocess.Popen([sys.executable, "-m", "devstack.run", "--port", str(port)],
+                                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while READY_BANNER not in Path(log.name).read_text():
+                if stack.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(Path(log.name).read_text())
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stack.send_signal(signal.SIGINT)
+            stack.wait(timeout=30)

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Measurement, measure, side_by_side
+from bench.common import Measurement, free_port, measure, side_by_side
 from devstack.emulator import start_moto
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Reelstack is up"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def emulator_alone() -> tuple[float, int]:
