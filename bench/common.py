@@ -82,14 +82,18 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 @contextmanager
 def bench_emulator() -> Iterator[str]:
-    """A fresh moto server with the stack deployed, this process pointed at it."""
+    """A fresh moto server with the stack deployed, this process pointed at it; or, with
+    BENCH_ENDPOINT set, that emulator (LocalStack: DynamoDB Local has real indexes, where
+    moto's Query walks the whole table)."""
     os.environ.update(BENCH_ENV)
     from chalicelib.core.settings import reload_settings
     from devstack.deploy import deploy_stack
-    from devstack.emulator import start_moto
+    from devstack.emulator import Emulator, EmulatorKind, start_moto
     from devstack.environment import use_local_environment
 
-    emulator = start_moto(f"http://127.0.0.1:{free_port()}")
+    given = os.environ.get("BENCH_ENDPOINT")
+    emulator = (Emulator(given, EmulatorKind.UNKNOWN) if given
+                else start_moto(f"http://127.0.0.1:{free_port()}"))
     os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
     use_local_environment()
     deploy_stack(reload_settings())

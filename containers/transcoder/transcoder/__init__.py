@@ -1,4 +1,4 @@
-"""The Reelstack transcoder: probe a source video, later encode its HLS ladder.
+"""The Reelstack transcoder: probe a source video, or encode and publish its HLS ladder.
 
 Runs as `python -m transcoder COMMAND ...` with this package's parent directory as the
 working directory or on PYTHONPATH, inside the container image or beside it.

@@ -1,4 +1,4 @@
-"""The command line: `python -m transcoder probe PATH`; the whole job (`run`) joins later."""
+"""The command line: `python -m transcoder probe PATH` and `python -m transcoder run ...`."""
 
 from __future__ import annotations
 
@@ -7,18 +7,27 @@ import dataclasses
 import json
 import logging
 import os
+import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 from transcoder import envvars
-from transcoder.errors import NotAVideo, TranscoderError
+from transcoder.errors import JobInterrupted, NotAVideo, TranscoderError
+from transcoder.events import JobIdentity, SqsEventSink
+from transcoder.job import JobRequest, run_job
 from transcoder.probe import probe_source
+from transcoder.storage import S3ObjectStore
 
 # 2 tells the job's caller the upload itself is bad (mark it failed, do not retry);
 # 1 is any other failure, which a retry may cure.
 EXIT_NOT_A_VIDEO = 2
 EXIT_FAILURE = 1
+DEFAULT_TIMEOUT_SECONDS = 3600.0
+# Movie ids and versions become parts of S3 keys: no slashes, no "..", nothing odd.
+_KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -29,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except TranscoderError as error:
-        print(json.dumps({"error": error.code, "reason": str(error)}), file=sys.stderr)
+        _print_error(error.code, error.reason)
         return EXIT_NOT_A_VIDEO if isinstance(error, NotAVideo) else EXIT_FAILURE
 
 
@@ -45,6 +54,27 @@ def build_parser() -> argparse.ArgumentParser:
     probe = commands.add_parser("probe", help="describe a source video as JSON")
     probe.add_argument("path", type=Path, help="the source file")
     probe.set_defaults(command=run_probe)
+    run = commands.add_parser(
+        "run", help="transcode an S3 object to HLS in the media bucket, reporting to SQS",
+        description="Exit status: 0 ready, 1 failed (a retry may help), 2 not a video.",
+    )
+    for name, meaning in [
+        ("--source-bucket", "bucket of the uploaded source"),
+        ("--source-key", "key of the uploaded source"),
+        ("--media-bucket", "bucket the renditions are published to"),
+        ("--events-queue-url", "SQS queue for progress, ready and failed events"),
+        ("--job-id", "echoed in every event"),
+    ]:
+        run.add_argument(name, required=True, help=meaning)
+    run.add_argument("--movie-id", required=True, type=_key_part,
+                     help="the movie this version belongs to")
+    run.add_argument("--version", required=True, type=_key_part,
+                     help="the version; files go to videos/MOVIE/VERSION/")
+    run.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
+                     help="seconds the transcode may take (default %(default)g)")
+    run.add_argument("--work-dir", type=Path, default=None,
+                     help="where the temporary work folder goes (default: the system's)")
+    run.set_defaults(command=run_transcode_job)
     return parser
 
 
@@ -52,3 +82,35 @@ def run_probe(args: argparse.Namespace) -> int:
     info = probe_source(args.path)
     print(json.dumps(dataclasses.asdict(info), indent=2))
     return 0
+
+
+def run_transcode_job(args: argparse.Namespace) -> int:
+    # A stopping task gets SIGTERM, then SIGKILL: turning it into an exception lets the
+    # job kill ffmpeg, take back a partial upload, report and clean up in between.
+    signal.signal(signal.SIGTERM, _interrupt)
+    request = JobRequest(
+        job=JobIdentity(job_id=args.job_id, movie_id=args.movie_id, version=args.version),
+        source_bucket=args.source_bucket, source_key=args.source_key,
+        media_bucket=args.media_bucket, timeout_seconds=args.timeout, work_dir=args.work_dir,
+    )
+    event = run_job(request, store=S3ObjectStore(),
+                    events=SqsEventSink(args.events_queue_url))
+    if event["type"] == "ready":
+        print(json.dumps(event))
+        return 0
+    _print_error(event["code"], event["reason"])
+    return EXIT_FAILURE if event["retryable"] else EXIT_NOT_A_VIDEO
+
+
+def _key_part(value: str) -> str:
+    if not _KEY_PART.match(value) or ".." in value:
+        raise argparse.ArgumentTypeError(f"{value!r} cannot be part of an S3 key")
+    return value
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise JobInterrupted(f"stopped by {signal.Signals(signum).name}")
+
+
+def _print_error(code: str, reason: str) -> None:
+    print(json.dumps({"error": code, "reason": reason}), file=sys.stderr)

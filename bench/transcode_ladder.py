@@ -1,0 +1,224 @@
+"""The HLS ladder: Reelstack's one-process `transcode()` against the usual pipeline.
+
+The usual pipeline is the one the Videoflix READMEs show: one ffmpeg per resolution, one
+after another (480p, 720p, 1080p), x264's default preset at CRF 23, 10 s HLS segments,
+then a thumbnail. Each of those decodes the source again and encodes the audio again.
+Ours decodes once and feeds three x264s and one AAC encoder (see
+containers/transcoder/transcoder/ffmpeg_command.py). The floor is ffmpeg decoding the
+source and throwing it away. Quality is PSNR of each rendition (read back through its
+playlist) against the source scaled to the rendition's size.
+
+    .venv/bin/python -m bench.transcode_ladder [--preset P --crf N --x264-params S]
+
+The options only help tune: without them the settings are the ones the task ships with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# The transcoder is its own program (its image holds only containers/transcoder).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "containers" / "transcoder"))
+
+from transcoder.binaries import find_media_tools
+from transcoder.ffmpeg_command import DEFAULT_SETTINGS, EncoderSettings
+from transcoder.transcode import transcode
+
+SOURCE_SECONDS, WIDTH, HEIGHT, FPS = 60, 1920, 1080, 30
+HEIGHTS = (480, 720, 1080)
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reelstack" / "bench"
+TARGET_SPEEDUP, TARGET_PSNR_LOSS_DB, TARGET_BYTES_RATIO = 3.0, 0.5, 1.2
+_PSNR = re.compile(r"PSNR y:(?P<y>[\d.]+|inf) u:[\d.inf]+ v:[\d.inf]+ average:(?P<avg>[\d.]+|inf)")
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float  # user + system of the ffmpeg children (and their threads)
+
+
+@dataclass(frozen=True)
+class Ladder:
+    name: str
+    timing: Timing
+    playlists: dict[int, Path]  # height -> media playlist
+    bytes: int
+
+
+def timed(work: Callable[[], object]) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    work()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, check=True, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+
+
+def make_source(ffmpeg: str) -> Path:
+    """60 s of 1080p30 testsrc2 with a sine tone, made once and kept in the cache."""
+    source = CACHE / f"testsrc2-{HEIGHT}p{FPS}-{SOURCE_SECONDS}s.mp4"
+    if source.exists():
+        return source
+    CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"making the source once: {source}", flush=True)
+    partial = source.with_suffix(".partial.mp4")
+    picture = f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}:duration={SOURCE_SECONDS}"
+    sound = f"sine=frequency=440:sample_rate=48000:duration={SOURCE_SECONDS}"
+    run([ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error",
+         "-f", "lavfi", "-i", picture, "-f", "lavfi", "-i", sound,
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", str(partial)])
+    partial.rename(source)
+    return source
+
+
+def usual_pipeline(ffmpeg: str, source: Path, output: Path) -> Ladder:
+    output.mkdir()
+
+    def work() -> None:
+        for height in HEIGHTS:
+            run([ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(source),
+                 "-vf", f"scale=-2:{height}", "-c:v", "libx264", "-crf", "23",
+                 "-c:a", "aac", "-b:a", "128k", "-f", "hls", "-hls_time", "10",
+                 "-hls_playlist_type", "vod",
+                 "-hls_segment_filename", str(output / f"{height}p_%03d.ts"),
+                 str(output / f"{height}p.m3u8")])
+        run([ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(source),
+             "-ss", "00:00:01", "-vframes", "1", str(output / "thumbnail.jpg")])
+
+    timing = timed(work)
+    return Ladder("usual: 3 ffmpeg, medium, CRF 23", timing,
+                  {h: output / f"{h}p.m3u8" for h in HEIGHTS}, _bytes(output))
+
+
+def ours(source: Path, output: Path, settings: EncoderSettings) -> Ladder:
+    results = []
+    timing = timed(lambda: results.append(transcode(
+        source, output, on_progress=lambda percent: None, timeout_seconds=3600,
+        settings=settings)))
+    playlists = {r.height: output / r.playlist for r in results[0].renditions}
+    label = f"reelstack transcode(): {settings.preset}, CRF {settings.crf}"
+    if settings != DEFAULT_SETTINGS:
+        label += " (tuning)"
+    return Ladder(label, timing, playlists, results[0].total_bytes)
+
+
+def decode_only(ffmpeg: str, source: Path) -> Timing:
+    return timed(lambda: run([ffmpeg, "-hide_banner", "-nostdin", "-v", "error",
+                              "-i", str(source), "-map", "0", "-f", "null", "-"]))
+
+
+def psnr(ffmpeg: str, playlist: Path, source: Path, height: int) -> float:
+    """Average (Y, U, V weighted) PSNR of the rendition against the scaled source; both
+    start at zero, as HLS output timestamps need not."""
+    done = run([
+        ffmpeg, "-hide_banner", "-nostdin", "-i", str(playlist), "-i", str(source),
+        "-filter_complex",
+        f"[0:v]setpts=PTS-STARTPTS[encoded];"
+        f"[1:v]scale=-2:{height},setpts=PTS-STARTPTS[reference];[encoded][reference]psnr",
+        "-f", "null", "-",
+    ])
+    found = _PSNR.search(done.stderr)
+    if found is None:
+        raise RuntimeError(f"no PSNR in ffmpeg's output for {playlist}")
+    return float(found["avg"])
+
+
+def _bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def report(source: Path, floor: Timing, usual: Ladder, mine: Ladder,
+           quality: dict[int, tuple[float, float]]) -> None:
+    print(f"\nHLS ladder from {SOURCE_SECONDS} s of {WIDTH}x{HEIGHT} {FPS} fps testsrc2 + "
+          f"sine ({source.stat().st_size / 1e6:.1f} MB), {os.cpu_count()} cores")
+    print(f"  {'':42} {'wall':>8} {'cpu':>8} {'cores':>6} {'output':>10}")
+    print(f"  {'decode only (the floor)':42} {floor.wall:7.1f}s {floor.cpu:7.1f}s "
+          f"{floor.cpu / floor.wall:6.2f}")
+    for ladder in (usual, mine):
+        t = ladder.timing
+        print(f"  {ladder.name:42} {t.wall:7.1f}s {t.cpu:7.1f}s {t.cpu / t.wall:6.2f} "
+              f"{ladder.bytes / 1e6:8.2f}MB")
+    speedup = usual.timing.wall / mine.timing.wall
+    print(f"  ratio usual / ours: wall {speedup:.2f}x, cpu "
+          f"{usual.timing.cpu / mine.timing.cpu:.2f}x; ours is "
+          f"{mine.timing.wall / floor.wall:.1f}x the decode floor")
+    print(f"\n  PSNR vs the scaled source (dB)   {'usual':>7} {'ours':>7} {'ours-usual':>11}")
+    for height, (theirs, mine_db) in quality.items():
+        print(f"    {height}p {'':26} {theirs:7.2f} {mine_db:7.2f} {mine_db - theirs:+11.2f}")
+    bytes_ratio = mine.bytes / usual.bytes
+    worst = min(mine_db - theirs for theirs, mine_db in quality.values())
+    print("\n  targets:")
+    print(f"    speed-up >= {TARGET_SPEEDUP:.0f}x: {speedup:.2f}x "
+          f"{_verdict(speedup >= TARGET_SPEEDUP)}")
+    print(f"    PSNR at most {TARGET_PSNR_LOSS_DB} dB below: worst {worst:+.2f} dB "
+          f"{_verdict(worst >= -TARGET_PSNR_LOSS_DB)}")
+    print(f"    bytes <= {TARGET_BYTES_RATIO:.0%} of usual: {bytes_ratio:.0%} "
+          f"{_verdict(bytes_ratio <= TARGET_BYTES_RATIO)}")
+
+
+def _busy_warning(usual: Timing, mine: Timing) -> str | None:
+    """Both pipelines keep every core busy on an idle machine, so unequal shares mean that
+    something else ran beside one of them: then only the CPU ratio compares fairly."""
+    shares = usual.cpu / usual.wall, mine.cpu / mine.wall
+    if max(shares) <= min(shares) * 1.15:
+        return None
+    return (f"  NOTE: the two ran on {shares[0]:.2f} and {shares[1]:.2f} cores: the machine "
+            f"was busy besides, so the wall ratio is skewed; the CPU ratio is the fair one.")
+
+
+def _verdict(met: bool) -> str:
+    return "(met)" if met else "(MISSED)"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default=DEFAULT_SETTINGS.preset)
+    parser.add_argument("--crf", type=int, default=DEFAULT_SETTINGS.crf)
+    parser.add_argument("--x264-params", default=DEFAULT_SETTINGS.x264_params)
+    parser.add_argument("--threads", type=int, default=DEFAULT_SETTINGS.threads_per_encoder)
+    args = parser.parse_args(argv)
+    settings = dataclasses.replace(DEFAULT_SETTINGS, preset=args.preset, crf=args.crf,
+                                   x264_params=args.x264_params,
+                                   threads_per_encoder=args.threads)
+    ffmpeg = find_media_tools().ffmpeg
+    source = make_source(ffmpeg)
+    work = Path(tempfile.mkdtemp(prefix="bench-transcode-"))
+    try:
+        print("decoding only ...", flush=True)
+        floor = decode_only(ffmpeg, source)
+        print("the usual pipeline ...", flush=True)
+        usual = usual_pipeline(ffmpeg, source, work / "usual")
+        print("reelstack's transcode() ...", flush=True)
+        mine = ours(source, work / "ours", settings)
+        print("measuring PSNR ...", flush=True)
+        quality = {h: (psnr(ffmpeg, usual.playlists[h], source, h),
+                       psnr(ffmpeg, mine.playlists[h], source, h)) for h in HEIGHTS}
+        report(source, floor, usual, mine, quality)
+        warning = _busy_warning(usual.timing, mine.timing)
+        if warning:
+            print(warning)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

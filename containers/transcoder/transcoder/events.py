@@ -1,0 +1,95 @@
+"""What the job tells the catalog, as JSON messages on the transcode-events queue.
+
+    progress: {"type", "job_id", "movie_id", "version", "percent", "at"}
+    ready:    {"type", "job_id", "movie_id", "version", "duration", "master_playlist_key",
+               "renditions": [{"name", "width", "height", "bandwidth", "average_bandwidth",
+                               "codecs", "playlist_key", "bytes", "segments"}],
+               "audio", "thumbnail_key", "sprite_key", "vtt_key", "total_bytes", "source"}
+    failed:   {"type", "job_id", "movie_id", "version", "reason", "code", "retryable"}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from transcoder.errors import TranscoderError
+from transcoder.results import TranscodeResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+# The codes the catalog knows; any other failure (a missing ffmpeg, a broken probe, a stop
+# request) is a failed transcode to it.
+FAILURE_CODES = frozenset({"not_a_video", "transcode_failed", "timeout", "source_missing",
+                           "upload_failed"})
+
+
+@dataclass(frozen=True)
+class JobIdentity:
+    job_id: str  # echoed as given: the catalog's "<job>.<attempt>"
+    movie_id: str
+    version: str
+
+    @property
+    def prefix(self) -> str:
+        """Where this version's files go in the media bucket."""
+        return f"videos/{self.movie_id}/{self.version}/"
+
+    def fields(self) -> Event:
+        return {"job_id": self.job_id, "movie_id": self.movie_id, "version": self.version}
+
+
+def progress_event(job: JobIdentity, percent: float, at: datetime) -> Event:
+    return {"type": "progress", **job.fields(), "percent": float(percent),
+            "at": at.isoformat(timespec="milliseconds")}
+
+
+def ready_event(job: JobIdentity, result: TranscodeResult) -> Event:
+    def key(relative: str) -> str:
+        return job.prefix + relative
+
+    return {
+        "type": "ready", **job.fields(), "duration": result.duration,
+        "master_playlist_key": key(result.master_playlist),
+        "renditions": [
+            {"name": r.name, "width": r.width, "height": r.height, "bandwidth": r.bandwidth,
+             "average_bandwidth": r.average_bandwidth, "codecs": r.codecs,
+             "playlist_key": key(r.playlist), "bytes": r.bytes, "segments": r.segments}
+            for r in result.renditions
+        ],
+        "audio": result.audio, "thumbnail_key": key(result.thumbnail),
+        "sprite_key": key(result.sprite), "vtt_key": key(result.vtt),
+        "total_bytes": result.total_bytes, "source": dataclasses.asdict(result.source),
+    }
+
+
+def failed_event(job: JobIdentity, error: TranscoderError) -> Event:
+    code = error.code if error.code in FAILURE_CODES else "transcode_failed"
+    return {"type": "failed", **job.fields(), "reason": error.reason, "code": code,
+            "retryable": error.retryable}
+
+
+class EventSink(Protocol):
+    def send(self, event: Mapping[str, Any]) -> None: ...
+
+
+class SqsEventSink:
+    def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("sqs")
+        self._client = client
+        self._queue_url = queue_url
+
+    def send(self, event: Mapping[str, Any]) -> None:
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(event))

@@ -1,0 +1,131 @@
+"""The one ffmpeg command that turns a source into the HLS ladder.
+
+It decodes the source once, splits the picture into one scaler and one x264 per rung, and
+encodes the audio once into a rendition of its own that every video variant shares
+through an audio group, so no rung carries (and no client downloads) a copy of it.
+
+Segments are fragmented MP4 (CMAF) rather than MPEG-TS: hls.js hands fMP4 to Media Source
+Extensions as is, where it must first remux TS in JavaScript; fMP4 carries no per-packet
+TS overhead (a few percent of video, more of a low-rate audio stream); and the same
+segments can later serve DASH. Safari has played fMP4 HLS since iOS 10 / macOS 10.12, and
+the price, a segment that decodes only after its variant's init.mp4, is paid by tools,
+not players.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from transcoder.ladder import RenditionLadder
+
+AUDIO_NAME = "audio"
+AUDIO_GROUP = "aud"
+PLAYLIST_NAME = "index.m3u8"
+INIT_NAME = "init.mp4"  # ffmpeg appends "_<index>" when there are several variants
+SEGMENT_PATTERN = "segment_%05d.m4s"
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """What the ladder's x264s and the muxer are told; every rung gets the same, so their
+    keyframes (and so their segment boundaries) fall on the same frames.
+
+    The x264 settings are tuned with bench/transcode_ladder.py against the usual pipeline
+    (one ffmpeg per rung, x264's default "medium" at CRF 23) on 2 cores: "veryfast" at
+    CRF 21, minus its two dearest analyses (hexagon motion search, subpixel refinement 2)
+    and with a shorter lookahead, stays within 0.5 dB PSNR of it per rung at about 110% of
+    its bytes, in 40% of its CPU time. Faster presets ("superfast" and below) gain little
+    more: they drop macroblock-tree rate control and lose more per byte than they save.
+    """
+
+    preset: str = "veryfast"
+    crf: int = 21
+    x264_params: str = "me=dia:subme=1:rc-lookahead=5"  # "key=value:..." over the preset
+    keyframe_seconds: int = 2  # players switch rungs at keyframes: every 2 s
+    segment_seconds: int = 6  # Apple's recommended target duration, 3 keyframe intervals
+    audio_kbps: int = 128
+    audio_channels: int = 2
+    audio_sample_rate: int = 48000
+    threads_per_encoder: int = 0  # 0: x264 picks from the cores it sees
+
+
+DEFAULT_SETTINGS = EncoderSettings()
+
+
+def hls_command(
+    ffmpeg: str,
+    source: Path,
+    ladder: RenditionLadder,
+    output_dir: Path,
+    settings: EncoderSettings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats",
+        "-progress", "pipe:1",
+        # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as anything else.
+        "-i", f"file:{source.absolute()}",
+        "-filter_complex", _filter_graph(ladder),
+        *_video_outputs(ladder, settings),
+        *(_audio_output(settings) if ladder.audio else []),
+        *_hls_muxer(ladder, output_dir, settings),
+    ]
+
+
+def _filter_graph(ladder: RenditionLadder) -> str:
+    labels = "".join(f"[s{i}]" for i in range(len(ladder.rungs)))
+    # Frames dropped before the split: once, for every rung.
+    resample = f"fps={ladder.frame_rate:g}," if ladder.source_frame_rate else ""
+    chains = [f"[0:v:0]{resample}split={len(ladder.rungs)}{labels}"]
+    for i, rung in enumerate(ladder.rungs):
+        # setsar=1: square pixels, so RESOLUTION in the master playlist is what is shown.
+        chains.append(f"[s{i}]scale={rung.width}:{rung.height},setsar=1,format=yuv420p[v{i}]")
+    return ";".join(chains)
+
+
+def _video_outputs(ladder: RenditionLadder, settings: EncoderSettings) -> list[str]:
+    frames_per_keyframe = max(1, math.ceil(ladder.frame_rate * settings.keyframe_seconds))
+    arguments: list[str] = []
+    for i, rung in enumerate(ladder.rungs):
+        arguments += ["-map", f"[v{i}]",
+                      f"-maxrate:v:{i}", f"{rung.maxrate_kbps}k",
+                      f"-bufsize:v:{i}", f"{rung.bufsize_kbps}k"]
+    return [
+        *arguments,
+        "-c:v", "libx264", "-preset:v", settings.preset, "-crf:v", str(settings.crf),
+        "-profile:v", "high", "-threads:v", str(settings.threads_per_encoder),
+        *(["-x264-params:v", settings.x264_params] if settings.x264_params else []),
+        # Keyframes on the clock (so a variable frame rate keeps them aligned), no extra
+        # ones at scene cuts, and a GOP limit that never fires before the forced one.
+        "-force_key_frames:v", f"expr:gte(t,n_forced*{settings.keyframe_seconds})",
+        "-sc_threshold:v", "0", "-g:v", str(frames_per_keyframe),
+    ]
+
+
+def _audio_output(settings: EncoderSettings) -> list[str]:
+    return ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{settings.audio_kbps}k",
+            "-ac", str(settings.audio_channels), "-ar", str(settings.audio_sample_rate)]
+
+
+def _hls_muxer(ladder: RenditionLadder, output_dir: Path, settings: EncoderSettings) -> list[str]:
+    return [
+        "-f", "hls", "-hls_time", str(settings.segment_seconds),
+        "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+        "-hls_flags", "independent_segments", "-hls_fmp4_init_filename", INIT_NAME,
+        "-hls_segment_filename", str(output_dir / "%v" / SEGMENT_PATTERN),
+        "-var_stream_map", var_stream_map(ladder),
+        str(output_dir / "%v" / PLAYLIST_NAME),
+    ]
+
+
+def var_stream_map(ladder: RenditionLadder) -> str:
+    """One variant per rung, named for its folder; with audio, one audio-only rendition in
+    a group every video variant points at (ffmpeg's own master playlist is not used: it
+    lists the audio as a variant too and omits FRAME-RATE, see hls.py)."""
+    group = f",agroup:{AUDIO_GROUP}" if ladder.audio else ""
+    variants = [f"v:{i}{group},name:{rung.name}" for i, rung in enumerate(ladder.rungs)]
+    if ladder.audio:
+        variants.append(f"a:0{group},name:{AUDIO_NAME}")
+    return " ".join(variants)

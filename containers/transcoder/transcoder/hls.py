@@ -1,0 +1,128 @@
+"""HLS playlists: reading the media playlists ffmpeg wrote, writing the master playlist.
+
+The master is written here, not by ffmpeg: ffmpeg's lists the audio rendition as a variant
+of its own (a player could pick sound without picture), omits FRAME-RATE, and derives
+BANDWIDTH from encoder settings, whereas here it is measured from the segments written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+AAC_LC = "mp4a.40.2"
+# A segment this short (the end of a clip) says little about peak rate: one keyframe in
+# 40 ms reads as many Mbit/s and would scare players off a perfectly good variant.
+MIN_PEAK_SEGMENT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class MediaSegment:
+    uri: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class MediaPlaylist:
+    target_duration: int
+    init_uri: str | None  # EXT-X-MAP: the fMP4 init segment
+    segments: tuple[MediaSegment, ...]
+    ended: bool  # EXT-X-ENDLIST: complete, as a VOD playlist must be
+
+    @property
+    def duration(self) -> float:
+        return sum(segment.duration for segment in self.segments)
+
+
+@dataclass(frozen=True)
+class Bitrates:
+    peak: int  # bit/s of the fullest segment: BANDWIDTH
+    average: int  # bit/s over the whole playlist: AVERAGE-BANDWIDTH
+
+
+@dataclass(frozen=True)
+class VariantStream:
+    uri: str
+    bitrates: Bitrates  # video and audio together, as a player downloads them
+    width: int
+    height: int
+    codecs: str
+    frame_rate: float
+
+
+@dataclass(frozen=True)
+class AudioRendition:
+    uri: str
+    group_id: str
+    name: str
+    channels: int
+
+
+def parse_media_playlist(text: str) -> MediaPlaylist:
+    """The segments of a media playlist; ValueError when it is none."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or lines[0] != "#EXTM3U":
+        raise ValueError("not an M3U8 playlist")
+    target, init_uri, pending, segments = None, None, None, []
+    for line in lines[1:]:
+        if line.startswith("#EXT-X-TARGETDURATION:"):
+            target = int(line.partition(":")[2])
+        elif line.startswith("#EXT-X-MAP:"):
+            init_uri = _attribute(line, "URI")
+        elif line.startswith("#EXTINF:"):
+            pending = float(line.partition(":")[2].partition(",")[0])
+        elif not line.startswith("#") and pending is not None:
+            segments.append(MediaSegment(line, pending))
+            pending = None
+    if target is None or not segments:
+        raise ValueError("a media playlist needs EXT-X-TARGETDURATION and segments")
+    return MediaPlaylist(target, init_uri, tuple(segments), "#EXT-X-ENDLIST" in lines)
+
+
+def _attribute(line: str, name: str) -> str | None:
+    for pair in line.partition(":")[2].split(","):
+        key, _, value = pair.partition("=")
+        if key == name:
+            return value.strip('"')
+    return None
+
+
+def measure_bitrates(playlist: MediaPlaylist, folder: Path) -> Bitrates:
+    """Rates from the segments' sizes on disk (the init segment, fetched once, aside)."""
+    sizes = [(folder / s.uri).stat().st_size for s in playlist.segments]
+    rates = [size * 8 / s.duration for size, s in zip(sizes, playlist.segments, strict=True)
+             if s.duration >= MIN_PEAK_SEGMENT_SECONDS]
+    average = sum(sizes) * 8 / playlist.duration if playlist.duration > 0 else 0.0
+    return Bitrates(peak=round(max(rates, default=average)), average=round(average))
+
+
+def avc_codec(init_segment: bytes) -> str:
+    """RFC 6381 name ("avc1.64001f") from the avcC box of an fMP4 init segment."""
+    box = init_segment.find(b"avcC")
+    if box < 0 or len(init_segment) < box + 8:
+        raise ValueError("no avcC box: not an H.264 init segment")
+    profile, constraints, level = init_segment[box + 5:box + 8]
+    return f"avc1.{profile:02x}{constraints:02x}{level:02x}"
+
+
+def render_master_playlist(variants: Sequence[VariantStream],
+                           audio: AudioRendition | None) -> str:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if audio is not None:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{audio.group_id}",NAME="{audio.name}",'
+            f'DEFAULT=YES,AUTOSELECT=YES,CHANNELS="{audio.channels}",URI="{audio.uri}"'
+        )
+    for variant in sorted(variants, key=lambda v: v.bitrates.peak):
+        attributes = [
+            f"BANDWIDTH={variant.bitrates.peak}",
+            f"AVERAGE-BANDWIDTH={variant.bitrates.average}",
+            f"RESOLUTION={variant.width}x{variant.height}",
+            f'CODECS="{variant.codecs}"',
+            f"FRAME-RATE={variant.frame_rate:.3f}",
+        ]
+        if audio is not None:
+            attributes.append(f'AUDIO="{audio.group_id}"')
+        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,141 @@
+"""A source file in, a folder of HLS renditions, master playlist and thumbnails out.
+
+Local files only: the job downloads and uploads around it, the benchmark calls it as is.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transcoder.binaries import MediaTools, find_media_tools
+from transcoder.errors import TranscodeFailed
+from transcoder.ffmpeg_command import (
+    AUDIO_GROUP,
+    AUDIO_NAME,
+    DEFAULT_SETTINGS,
+    PLAYLIST_NAME,
+    EncoderSettings,
+    hls_command,
+)
+from transcoder.ffmpeg_process import Deadline, run_ffmpeg
+from transcoder.hls import (
+    AAC_LC,
+    AudioRendition,
+    Bitrates,
+    MediaPlaylist,
+    VariantStream,
+    avc_codec,
+    measure_bitrates,
+    parse_media_playlist,
+    render_master_playlist,
+)
+from transcoder.ladder import RenditionLadder, Rung, plan_ladder
+from transcoder.probe import probe_source
+from transcoder.progress import ProgressCallback, ProgressReader
+from transcoder.results import Rendition, TranscodeResult
+from transcoder.thumbnails import plan_sprite, poster_command, render_vtt, sprite_command
+
+logger = logging.getLogger(__name__)
+
+MASTER_PLAYLIST = "master.m3u8"
+THUMBNAIL = "thumbnail.jpg"
+SPRITE = "sprite.jpg"
+THUMBNAILS_VTT = "thumbnails.vtt"
+
+
+def transcode(
+    source: Path,
+    output_dir: Path,
+    *,
+    on_progress: ProgressCallback,
+    timeout_seconds: float,
+    tools: MediaTools | None = None,
+    settings: EncoderSettings = DEFAULT_SETTINGS,
+) -> TranscodeResult:
+    """Encode `source` into `output_dir` (created, and expected empty).
+
+    NotAVideo when the source is none; TranscodeFailed (retryable) when ffmpeg fails or is
+    killed, TranscodeTimedOut when it all takes longer than `timeout_seconds`.
+    """
+    deadline = Deadline(timeout_seconds)
+    tools = tools or find_media_tools()
+    info = probe_source(source, tools)
+    ladder = plan_ladder(info)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if any(output_dir.iterdir()):
+        raise ValueError(f"{output_dir} is not empty: its files would be published too")
+    logger.info("encoding %s: %s", source.name, ", ".join(r.name for r in ladder.rungs))
+    progress = ProgressReader(info.duration_seconds, on_progress)
+    run_ffmpeg(hls_command(tools.ffmpeg, source, ladder, output_dir, settings), deadline,
+               progress.feed)
+    run_ffmpeg(poster_command(tools.ffmpeg, source, info.duration_seconds,
+                              output_dir / THUMBNAIL), deadline)
+    renditions, duration = _write_master(ladder, output_dir, settings)
+    sheet = plan_sprite(duration, settings.keyframe_seconds)
+    run_ffmpeg(sprite_command(tools.ffmpeg, output_dir / renditions[0].playlist, sheet,
+                              output_dir / SPRITE), deadline)
+    (output_dir / THUMBNAILS_VTT).write_text(render_vtt(sheet, duration, SPRITE))
+    return TranscodeResult(
+        source=info, duration=round(duration, 3), renditions=renditions, audio=ladder.audio,
+        audio_playlist=f"{AUDIO_NAME}/{PLAYLIST_NAME}" if ladder.audio else None,
+        master_playlist=MASTER_PLAYLIST, thumbnail=THUMBNAIL, sprite=SPRITE,
+        vtt=THUMBNAILS_VTT, total_bytes=_bytes_under(output_dir),
+    )
+
+
+def _write_master(ladder: RenditionLadder, output_dir: Path,
+                  settings: EncoderSettings) -> tuple[tuple[Rendition, ...], float]:
+    audio_rate, audio = None, None
+    if ladder.audio:
+        audio_rate = measure_bitrates(_playlist(output_dir / AUDIO_NAME), output_dir / AUDIO_NAME)
+        audio = AudioRendition(uri=f"{AUDIO_NAME}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
+                               name="Original", channels=settings.audio_channels)
+    renditions, variants, durations = [], [], []
+    for rung in ladder.rungs:
+        playlist = _playlist(output_dir / rung.name)
+        rendition = _rendition(rung, playlist, output_dir, audio_rate)
+        renditions.append(rendition)
+        durations.append(playlist.duration)
+        variants.append(VariantStream(
+            uri=rendition.playlist, width=rung.width, height=rung.height,
+            bitrates=Bitrates(rendition.bandwidth, rendition.average_bandwidth),
+            codecs=rendition.codecs, frame_rate=ladder.frame_rate,
+        ))
+    (output_dir / MASTER_PLAYLIST).write_text(render_master_playlist(variants, audio))
+    return tuple(renditions), max(durations)
+
+
+def _playlist(folder: Path) -> MediaPlaylist:
+    try:
+        playlist = parse_media_playlist((folder / PLAYLIST_NAME).read_text())
+    except (OSError, ValueError) as error:
+        raise TranscodeFailed(f"ffmpeg left no usable playlist in {folder.name}/: {error}") \
+            from error
+    if not playlist.ended or playlist.init_uri is None:
+        raise TranscodeFailed(f"the playlist in {folder.name}/ is incomplete")
+    return playlist
+
+
+def _rendition(rung: Rung, playlist: MediaPlaylist, output_dir: Path,
+               audio_rate: Bitrates | None) -> Rendition:
+    """The variant as players see it: its video with the shared audio rendition."""
+    folder = output_dir / rung.name
+    assert playlist.init_uri is not None  # checked by _playlist
+    try:
+        video_rate = measure_bitrates(playlist, folder)
+        codecs = avc_codec((folder / playlist.init_uri).read_bytes())
+    except (OSError, ValueError) as error:
+        raise TranscodeFailed(f"ffmpeg left unusable files in {rung.name}/: {error}") from error
+    return Rendition(
+        name=rung.name, width=rung.width, height=rung.height,
+        bandwidth=video_rate.peak + (audio_rate.peak if audio_rate else 0),
+        average_bandwidth=video_rate.average + (audio_rate.average if audio_rate else 0),
+        codecs=f"{codecs},{AAC_LC}" if audio_rate else codecs,
+        playlist=f"{rung.name}/{PLAYLIST_NAME}", bytes=_bytes_under(folder),
+        segments=len(playlist.segments),
+    )
+
+
+def _bytes_under(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
