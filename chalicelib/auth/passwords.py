@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -50,5 +51,8 @@ def check_new_password(password: object, confirmation: object, field: str = "pas
     return password
 
 
-# Verified against when the account does not exist, so both answers take as long.
-DECOY_HASH = hash_password("reelstack-decoy-password")
+@lru_cache(maxsize=1)
+def decoy_hash() -> str:
+    """Verified against when the account does not exist, so both answers take as long
+    (made on first use: hashing at import would slow every cold start)."""
+    return hash_password("reelstack-decoy-password")

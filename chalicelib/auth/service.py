@@ -23,8 +23,8 @@ from chalicelib.auth.links import activation_link, decode_uid, password_reset_li
 from chalicelib.auth.models import UserModel
 from chalicelib.auth.one_time_tokens import OneTimePurpose, issue_one_time, redeem_within
 from chalicelib.auth.passwords import (
-    DECOY_HASH,
     check_new_password,
+    decoy_hash,
     hash_password,
     needs_rehash,
     password_matches,
@@ -96,7 +96,7 @@ def login(email: object, password: object) -> SignedIn:
     throttle.reserve_login_attempt(settings, address)
     user = find_user(address)
     # Unknown address and wrong password: the same work, the same answer.
-    if not password_matches(password, user.password_hash if user else DECOY_HASH) or not user:
+    if not password_matches(password, user.password_hash if user else decoy_hash()) or not user:
         raise Unauthorized(BAD_CREDENTIALS)
     throttle.clear_login_failures(address)
     if not user.is_active:
