@@ -5,18 +5,39 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import boto3
+import pytest
 
 from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.runners import EcsRunner, LocalProcessRunner
+from devstack.emulator import Emulator, EmulatorKind, start_moto
+from tests.support.network import free_port
 
 JOB = TranscodeJob("job1", 2, "movie1", "v20260101T000000ab", "uploads", "videos/movie1/a b.mp4")
 
 
-def test_ecs_runtask_carries_the_job_as_the_container_command(stack: Settings) -> None:
-    ecs = aws_client("ecs")
+@pytest.fixture
+def ecs_endpoint(emulator: Emulator, tmp_path: Path) -> Iterator[str]:
+    """ECS and EC2 from moto: the emulator itself when it is moto; LocalStack's community
+    edition has no ECS, so then a moto server of the test's own."""
+    if emulator.kind is EmulatorKind.MOTO:
+        yield emulator.endpoint
+        return
+    private = start_moto(f"http://127.0.0.1:{free_port()}", tmp_path / "moto.log")
+    yield private.endpoint
+    private.stop()
+
+
+def test_ecs_runtask_carries_the_job_as_the_container_command(
+    stack: Settings, ecs_endpoint: str
+) -> None:
+    ecs = boto3.client("ecs", endpoint_url=ecs_endpoint, region_name=stack.region)
+    ec2 = boto3.client("ec2", endpoint_url=ecs_endpoint, region_name=stack.region)
     ecs.create_cluster(clusterName="transcoders")
     ecs.register_task_definition(
         family="transcoder", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
@@ -24,7 +45,6 @@ def test_ecs_runtask_carries_the_job_as_the_container_command(stack: Settings) -
         containerDefinitions=[{"name": "transcoder", "image": "reelstack-transcoder:1",
                                "cpu": 2048, "memory": 4096}],
     )
-    ec2 = aws_client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     # As Fargate VPCs usually are (and moto's task ENIs need it, getmoto/moto#9179).
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
