@@ -8,7 +8,6 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.catalog import validation
 from chalicelib.catalog.listing import average_rating, delete_listing, facets_of, write_listing
 from chalicelib.catalog.media import delete_prefix, image_url, media_prefix, upload_prefix
 from chalicelib.catalog.models import (
@@ -20,6 +19,7 @@ from chalicelib.catalog.models import (
     genre_ref,
 )
 from chalicelib.catalog.terms import TermKind, terms_by_id
+from chalicelib.core import validation
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings

@@ -11,9 +11,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.catalog import validation
 from chalicelib.catalog.models import MovieModel, ReviewModel
 from chalicelib.catalog.movies import now, refresh_cards, visible_movie
+from chalicelib.core import validation
 from chalicelib.core.cursors import decode_cursor, encode_cursor
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import Conflict, NotFound

@@ -10,9 +10,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.catalog import validation
 from chalicelib.catalog.models import ListingModel, TermModel
 from chalicelib.catalog.text import slugify
+from chalicelib.core import validation
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 

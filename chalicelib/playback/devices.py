@@ -9,7 +9,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from chalicelib.catalog import validation
+from chalicelib.core import validation
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.personal_data import on_account_deleted

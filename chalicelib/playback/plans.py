@@ -18,7 +18,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.auth import service as accounts
-from chalicelib.catalog import validation
+from chalicelib.core import validation
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
