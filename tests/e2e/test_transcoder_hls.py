@@ -23,6 +23,8 @@ from transcoder.hls import MediaPlaylist, parse_media_playlist
 from transcoder.results import TranscodeResult
 from transcoder.transcode import transcode
 
+from tests.support.media import render_sources
+
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 SOURCES: Mapping[str, list[str]] = {
     "clip-720p.mp4": ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=12:duration=6",
@@ -44,11 +46,7 @@ def ffmpeg() -> str:
 
 @pytest.fixture(scope="module")
 def media(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    for name, arguments in SOURCES.items():
-        subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", *arguments,
-                        str(folder / name)], check=True, timeout=60)
-    return folder
+    return render_sources(ffmpeg, tmp_path_factory.mktemp("media"), SOURCES)
 
 
 @pytest.fixture(scope="module")

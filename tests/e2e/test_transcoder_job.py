@@ -24,6 +24,7 @@ import transcoder
 from transcoder.binaries import find_media_tools
 
 from devstack.emulator import Emulator, start_moto
+from tests.support.media import render_sources
 from tests.support.network import free_port
 
 if TYPE_CHECKING:
@@ -77,10 +78,8 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ffmpeg, folder = find_media_tools().ffmpeg, tmp_path_factory.mktemp("media")
-    for name, arguments in SOURCES.items():
-        subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", *arguments,
-                        str(folder / name)], check=True, timeout=60)
+    folder = render_sources(find_media_tools().ffmpeg, tmp_path_factory.mktemp("media"),
+                            SOURCES)
     (folder / "empty.mp4").touch()
     return folder
 

@@ -25,6 +25,8 @@ import transcoder
 from transcoder import envvars
 from transcoder.binaries import find_media_tools
 
+from tests.support.media import render_sources
+
 TRANSCODER_ROOT = Path(transcoder.__file__).parent.parent
 
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
@@ -52,10 +54,7 @@ def ffmpeg() -> str:
 
 @pytest.fixture(scope="module")
 def media(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    for name, arguments in SOURCES.items():
-        subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", *arguments,
-                        str(folder / name)], check=True, timeout=60)
+    folder = render_sources(ffmpeg, tmp_path_factory.mktemp("media"), SOURCES)
     (folder / "notes.mp4").write_text("Shot list: opening, chase, credits.\n")
     (folder / "empty.mp4").touch()
     return folder
