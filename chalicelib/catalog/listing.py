@@ -15,7 +15,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.catalog.models import ListingModel, MovieModel
 from chalicelib.catalog.text import slugify, words
-from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.cursors import cursor_after, encode_cursor, start_key
 from chalicelib.core.errors import InvalidInput
 
 ORDERINGS = {
@@ -136,10 +136,9 @@ def list_cards(query: ListingQuery, cursor: str | None) -> ListingPage:
     index_name, sort_attribute, ascending = ORDERINGS[query.ordering]
     facet, other_words = query.primary_facet()
     condition = query.filters(facet, other_words)
-    start = decode_cursor(query.signature(), cursor) if cursor else None
     connection = ListingModel._get_connection()
     cards: list[ListingModel] = []
-    last_key: dict[str, Any] | None = _raw_key(start) if start else None
+    last_key: dict[str, Any] | None = start_key(query.signature(), cursor)
     for _ in range(MAX_QUERY_CALLS):
         # Without a filter one call of limit+1 items fills the page and tells if more exist.
         page_size = query.limit + 1 if condition is None else min(300, (query.limit + 1) * 4)
@@ -157,9 +156,9 @@ def list_cards(query: ListingQuery, cursor: str | None) -> ListingPage:
             return ListingPage(cards, None)
         if len(cards) == query.limit:
             break
-    position = (_position(cards[-1], sort_attribute) if len(cards) == query.limit
-                else _cooked_key(last_key or {}))
-    return ListingPage(cards, encode_cursor(query.signature(), position))
+    if len(cards) == query.limit:
+        return ListingPage(cards, _next(query, cards[-1], sort_attribute))
+    return ListingPage(cards, cursor_after(query.signature(), last_key))
 
 
 def _position(card: ListingModel, sort_attribute: str) -> dict[str, str]:
@@ -169,13 +168,3 @@ def _position(card: ListingModel, sort_attribute: str) -> dict[str, str]:
 
 def _next(query: ListingQuery, last: ListingModel, sort_attribute: str) -> str:
     return encode_cursor(query.signature(), _position(last, sort_attribute))
-
-
-def _raw_key(position: dict[str, Any]) -> dict[str, Any]:
-    if not all(isinstance(v, str) for v in position.values()):
-        raise InvalidInput("The cursor is not valid.", field="cursor")
-    return {name: {"S": value} for name, value in position.items()}
-
-
-def _cooked_key(raw: dict[str, Any]) -> dict[str, str]:
-    return {name: value["S"] for name, value in raw.items()}

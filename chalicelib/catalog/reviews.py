@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.catalog.models import MovieModel, ReviewModel
 from chalicelib.catalog.movies import now, refresh_cards, visible_movie
 from chalicelib.core import validation
-from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.cursors import cursor_after, start_key
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import Conflict, NotFound
 
@@ -128,16 +128,13 @@ def delete_review(movie_id: str, user_id: str) -> None:
 def list_reviews(movie_id: str, limit: int, cursor: str | None) -> ReviewPage:
     visible_movie(movie_id, admin=False)
     query = f"reviews|{movie_id}"
-    start = decode_cursor(query, cursor) if cursor else None
     result = ReviewModel.recent_index.query(
         movie_id, scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key={k: {"S": str(v)} for k, v in start.items()} if start else None,
+        last_evaluated_key=start_key(query, cursor),
     )
     reviews = list(result)
-    last = result.last_evaluated_key
-    next_cursor = (encode_cursor(query, {k: v["S"] for k, v in last.items()})
-                   if last and len(reviews) == limit else None)
-    return ReviewPage(reviews, next_cursor)
+    full = len(reviews) == limit
+    return ReviewPage(reviews, cursor_after(query, result.last_evaluated_key if full else None))
 
 
 def erase_reviews_of(user_id: str) -> int:

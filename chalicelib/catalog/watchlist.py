@@ -8,7 +8,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.catalog.models import MovieModel, WatchlistModel
 from chalicelib.catalog.movies import now, visible_movie
-from chalicelib.core.cursors import decode_cursor, encode_cursor
+from chalicelib.core.cursors import cursor_after, start_key
 from chalicelib.core.dynamo import is_condition_failure
 
 
@@ -43,19 +43,16 @@ def remove_from_watchlist(user_id: str, movie_id: str) -> None:
 
 def list_watchlist(user_id: str, limit: int, cursor: str | None) -> WatchlistPage:
     query = f"watchlist|{user_id}"
-    start = decode_cursor(query, cursor) if cursor else None
     result = WatchlistModel.recent_index.query(
         user_id, scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key={k: {"S": str(v)} for k, v in start.items()} if start else None,
+        last_evaluated_key=start_key(query, cursor),
     )
     rows = list(result)
     movies = {m.movie_id: m for m in MovieModel.batch_get([r.movie_id for r in rows])}
     entries = [WatchlistEntry(movies[r.movie_id], r.added_at) for r in rows
                if r.movie_id in movies and movies[r.movie_id].status == "ready"]
-    last = result.last_evaluated_key
-    next_cursor = (encode_cursor(query, {k: v["S"] for k, v in last.items()})
-                   if last and len(rows) == limit else None)
-    return WatchlistPage(entries, next_cursor)
+    full = len(rows) == limit
+    return WatchlistPage(entries, cursor_after(query, result.last_evaluated_key if full else None))
 
 
 def erase_watchlist_of(user_id: str) -> None:

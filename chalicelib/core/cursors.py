@@ -59,3 +59,20 @@ def decode_cursor(query: str, cursor: str) -> dict[str, Any]:
     if content.get("q") != query or not isinstance(content.get("p"), dict):
         raise InvalidInput("The cursor belongs to another query.", field="cursor")
     return dict(content["p"])
+
+
+def start_key(query: str, cursor: str | None) -> dict[str, Any] | None:
+    """The DynamoDB ExclusiveStartKey a cursor holds (string keys only), or None."""
+    if not cursor:
+        return None
+    position = decode_cursor(query, cursor)
+    if not all(isinstance(value, str) for value in position.values()):
+        raise InvalidInput("The cursor is not valid.", field="cursor")
+    return {name: {"S": value} for name, value in position.items()}
+
+
+def cursor_after(query: str, last_key: dict[str, Any] | None) -> str | None:
+    """A cursor resuming after a DynamoDB LastEvaluatedKey (None: nothing more)."""
+    if not last_key:
+        return None
+    return encode_cursor(query, {name: value["S"] for name, value in last_key.items()})

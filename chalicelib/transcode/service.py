@@ -152,17 +152,20 @@ def _failed(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
     reason = str(event.get("reason") or "the transcode failed")
     settings = get_settings()
     retry = bool(event.get("retryable")) and attempt < settings.transcoding.max_attempts
-    delete_prefix(settings.buckets.media, version_prefix(record.movie_id, record.version))
+    partial_output = version_prefix(record.movie_id, record.version)
     if retry:
         if not _settle(record, attempt, [TranscodeJobModel.attempt.set(attempt + 1),
                                          TranscodeJobModel.state.set(RUNNING),
                                          TranscodeJobModel.reason.set(reason)]):
             return "ignored: already settled"
+        # Only the winner of the settle cleans up, before the next attempt writes there.
+        delete_prefix(settings.buckets.media, partial_output)
         record.refresh(consistent_read=True)
         (runner or task_runner(settings)).start(_job(record))
         return f"retrying (attempt {attempt + 1})"
     if not _settle(record, attempt, [TranscodeJobModel.state.set(FAILED),
                                      TranscodeJobModel.reason.set(reason)]):
         return "ignored: already settled"
+    delete_prefix(settings.buckets.media, partial_output)
     catalog.fail_version(record.movie_id, record.version, reason)
     return "failed"
