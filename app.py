@@ -5,12 +5,16 @@ from chalice.app import Chalice, SQSEvent
 from chalicelib.auth.routes import auth_routes
 from chalicelib.catalog.admin_routes import catalog_admin_routes
 from chalicelib.catalog.routes import catalog_routes
-from chalicelib.core.batches import BatchResponse, each_message
+from chalicelib.core.batches import BatchResponse, each_message, receive_count
 from chalicelib.core.cors import cors_middleware
 from chalicelib.core.logs import configure_logging
 from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
-from chalicelib.notify.service import deliver
+from chalicelib.movie_requests.fulfilment import tell_requesters
+from chalicelib.movie_requests.loop import run_step
+from chalicelib.movie_requests.routes import request_routes
+from chalicelib.movie_requests.steps import REQUEST_SETTLED
+from chalicelib.notify.service import handle_notification, register_notification
 from chalicelib.playback.account_routes import playback_account_routes
 from chalicelib.playback.routes import playback_routes
 from chalicelib.transcode.routes import upload_routes
@@ -28,6 +32,8 @@ app.register_blueprint(catalog_admin_routes)
 app.register_blueprint(upload_routes)
 app.register_blueprint(playback_account_routes)
 app.register_blueprint(playback_routes)
+app.register_blueprint(request_routes)
+register_notification(REQUEST_SETTLED, tell_requesters)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)
@@ -42,4 +48,10 @@ def on_transcoder_event(event: SQSEvent) -> BatchResponse:
 
 @app.on_sqs_message(queue=settings.queues.notifications, batch_size=10)
 def on_notification(event: SQSEvent) -> BatchResponse:
-    return each_message(event, lambda record: deliver(record.body))
+    return each_message(event, lambda record: handle_notification(record.body))
+
+
+@app.on_sqs_message(queue=settings.queues.movie_requests, batch_size=1)
+def on_movie_request_step(event: SQSEvent) -> BatchResponse:
+    # One message a batch: acquiring a source may take most of a Lambda's 15 minutes.
+    return each_message(event, lambda record: run_step(record.body, receive_count(record)))

@@ -61,12 +61,14 @@ def identify(endpoint: str, timeout: float = 1.0) -> EmulatorKind | None:
 
 
 def start_moto(endpoint: str, log_path: Path | None = None, timeout: float = 30) -> Emulator:
-    """Start `moto_server` on the endpoint's host and port and wait until it answers."""
+    """Start moto's server (devstack/moto_server.py) on the endpoint's host and port and
+    wait until it answers."""
     address = urlparse(endpoint)
     host, port = address.hostname or "127.0.0.1", address.port or 4566
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port)],
+        cwd=Path(__file__).resolve().parent.parent,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C goes to the dev stack, which stops us in order

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import base64
 import re
+import time
 from dataclasses import dataclass
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -50,8 +51,20 @@ def sent_mail(endpoint: str) -> list[SentMail]:
     localstack = requests.get(f"{endpoint}/_aws/ses", timeout=5)
     if localstack.ok and "messages" in localstack.json():
         return [_from_localstack(m) for m in localstack.json()["messages"]]
-    data = requests.get(f"{endpoint}/moto-api/data.json", timeout=5).json()
+    data = _moto_data(endpoint)
     return [_parse(m["raw_data"], m.get("destinations", [])) for m in data["ses"]["RawMessage"]]
+
+
+def _moto_data(endpoint: str, attempts: int = 5) -> dict[str, Any]:
+    """moto's state dump, which a plain moto server may fail to make while it is busy
+    (ours does not: devstack/moto_server.py); a few quick retries get past that."""
+    for attempt in range(1, attempts + 1):
+        response = requests.get(f"{endpoint}/moto-api/data.json", timeout=10)
+        if response.ok or attempt == attempts:
+            response.raise_for_status()
+            return dict(response.json())
+        time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _from_localstack(message: dict[str, Any]) -> SentMail:

@@ -22,6 +22,7 @@ import requests
 from chalicelib.core import envvars
 from chalicelib.core.logs import configure_logging
 from chalicelib.core.settings import Settings, reload_settings
+from devstack.demo_requests import start_demo_requests
 from devstack.deploy import deploy_stack
 from devstack.dispatcher import EventDispatcher
 from devstack.emulator import Emulator, find_or_start
@@ -57,7 +58,8 @@ def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout: float = 
     raise TimeoutError(f"{url} did not become healthy within {timeout} s")
 
 
-def banner(settings: Settings, emulator: Emulator, api_url: str, seconds: float) -> str:
+def banner(settings: Settings, emulator: Emulator, api_url: str, seconds: float,
+           extra: list[str]) -> str:
     return "\n".join([
         "",
         f"  Reelstack is up  (stage {settings.stage}, ready in {seconds:.1f} s)",
@@ -67,7 +69,9 @@ def banner(settings: Settings, emulator: Emulator, api_url: str, seconds: float)
         f"s3://{settings.buckets.uploads}/videos/",
         f"  Queues      {', '.join(settings.queues.all().values())}",
         f"  ffmpeg      {ffmpeg_binary() or 'not found: run make install'}",
+        *extra,
         "  Admin       make admin EMAIL=you@example.com PASSWORD=...",
+        "  Mail        make mail",
         "  Stop        Ctrl-C",
         "",
     ])
@@ -82,6 +86,7 @@ def main() -> None:
     use_local_environment()
     # Links in e-mails point at this API unless a public URL is configured.
     os.environ.setdefault(envvars.PUBLIC_API_URL, f"http://{args.host}:{args.port}")
+    demo = start_demo_requests(STATE_DIR)
     settings = reload_settings()
     configure_logging(settings.log_level)
     started = time.monotonic()
@@ -96,12 +101,14 @@ def main() -> None:
         dispatcher.start()
         api_url = f"http://{args.host}:{args.port}"
         wait_until_healthy(f"{api_url}/api/health/", api)
-        print(banner(settings, emulator, api_url, time.monotonic() - started), flush=True)
+        print(banner(settings, emulator, api_url, time.monotonic() - started, demo.lines),
+              flush=True)
         api.wait()
     except KeyboardInterrupt:
         pass
     finally:
         _stop_all(api, dispatcher, emulator)
+        demo.stop()
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

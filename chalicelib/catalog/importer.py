@@ -30,7 +30,7 @@ def already_imported(tmdb_id: int) -> str | None:
 
 
 def import_movie(tmdb_id: object, client: TmdbClient | None = None,
-                 movie_id: str | None = None) -> MovieModel:
+                 movie_id: str | None = None, request_id: str | None = None) -> MovieModel:
     """A draft movie made from TMDb's record; importing the same movie twice is a 409."""
     wanted = tmdb_id_of(tmdb_id)
     existing = already_imported(wanted)
@@ -44,6 +44,7 @@ def import_movie(tmdb_id: object, client: TmdbClient | None = None,
     try:
         return create_movie(_body(found), movie_id=movie_id, stored={
             "tmdb_id": str(found.tmdb_id),
+            **({"request_id": request_id} if request_id else {}),
             **{f"{kind}_url": key for kind, key in images.items()},
         })
     except BaseException:

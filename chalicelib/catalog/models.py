@@ -81,6 +81,7 @@ class MovieModel(Model):
     pending_version = UnicodeAttribute(null=True)  # the transcode under way, if any
     progress = NumberAttribute(null=True)
     tmdb_id = UnicodeAttribute(null=True)
+    request_id = UnicodeAttribute(null=True)  # the movie request it fulfils, if any
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     facets = UnicodeSetAttribute(default=set)  # the listing items that show this movie

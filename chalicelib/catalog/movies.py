@@ -154,7 +154,8 @@ def _field_actions(movie: MovieModel) -> list[Any]:
               "duration", "maturity_rating", "cast", "poster_url", "backdrop_url",
               "thumbnail_url", "status", "status_reason", "renditions",
               "master_playlist_key", "trickplay_vtt_key", "has_audio", "source_key",
-              "current_version", "pending_version", "progress", "tmdb_id", "facets",
+              "current_version", "pending_version", "progress", "tmdb_id", "request_id",
+              "facets",
               "updated_at")
     actions = []
     for name in edited:

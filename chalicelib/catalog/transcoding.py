@@ -22,6 +22,7 @@ from chalicelib.core.errors import Conflict, NotFound
 @dataclass(frozen=True)
 class PublishedVersion:
     previous_version: str | None  # superseded: its files can go
+    request_id: str | None  # the movie request this fulfils
 
 
 def title_from_filename(filename: str) -> str:
@@ -82,17 +83,26 @@ def publish_version(movie_id: str, version: str, ready: dict[str, Any]) -> Publi
         for r in ready.get("renditions", [])
     ]
     save_and_reindex(movie)
-    return PublishedVersion(previous if previous != version else None)
+    return PublishedVersion(previous if previous != version else None, movie.request_id)
 
 
-def fail_version(movie_id: str, version: str, reason: str) -> None:
+def fail_version(movie_id: str, version: str, reason: str) -> str | None:
+    """Record the failure; returns the movie request waiting for this movie, if any."""
     movie = get_movie(movie_id)
     if movie.pending_version != version:
-        return
+        return None
     movie.pending_version, movie.progress, movie.status_reason = None, None, reason[:500]
     if not movie.current_version:
         movie.status = "failed"  # with a playable older version the movie stays ready
     save_and_reindex(movie)
+    return movie.request_id
+
+
+def request_of(movie_id: str) -> str | None:
+    try:
+        return get_movie(movie_id).request_id
+    except NotFound:
+        return None
 
 
 def playable_movie(movie_id: str) -> MovieModel:

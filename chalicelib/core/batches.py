@@ -22,6 +22,12 @@ def message_id(record: SQSRecord) -> str:
     return str(record.to_dict()["messageId"])
 
 
+def receive_count(record: SQSRecord) -> int:
+    """How many times SQS has delivered this message (1 on the first delivery)."""
+    attributes = record.to_dict().get("attributes") or {}
+    return int(attributes.get("ApproximateReceiveCount") or 1)
+
+
 def each_message(event: SQSEvent, handle: Callable[[SQSRecord], Any]) -> BatchResponse:
     """Call `handle` for every message; report the ones that raised as failures."""
     failures = []

@@ -54,6 +54,18 @@ DEFAULT_PLAN = "REELSTACK_DEFAULT_PLAN"
 LEASE_SECONDS = "REELSTACK_LEASE_SECONDS"
 HEARTBEAT_SECONDS = "REELSTACK_HEARTBEAT_SECONDS"
 
+# Movie requests: how many a user may have open, whether requests a configured source can
+# satisfy are approved without an admin, and where sources come from: a URL template with
+# `{tmdb_id}` (checked with HEAD) and/or a bucket of files named `<tmdb_id>.<ext>` or
+# `<tmdb_id>/...`. A fetched source may be at most SOURCE_MAX_BYTES.
+REQUESTS_MAX_OPEN = "REELSTACK_REQUESTS_MAX_OPEN"
+REQUESTS_AUTO_APPROVE = "REELSTACK_REQUESTS_AUTO_APPROVE"
+REQUESTS_MAX_ATTEMPTS = "REELSTACK_REQUESTS_MAX_ATTEMPTS"
+SOURCE_URL_TEMPLATE = "REELSTACK_SOURCE_URL_TEMPLATE"
+SOURCE_INGEST_BUCKET = "REELSTACK_SOURCE_INGEST_BUCKET"
+SOURCE_MAX_BYTES = "REELSTACK_SOURCE_MAX_BYTES"
+SOURCE_TIMEOUT_SECONDS = "REELSTACK_SOURCE_TIMEOUT_SECONDS"
+
 # Signs pagination cursors; derived from the JWT key when unset.
 CURSOR_SECRET = "REELSTACK_CURSOR_SECRET"
 

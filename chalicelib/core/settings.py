@@ -13,6 +13,7 @@ from chalicelib.core import envvars
 STAGES = ("local", "dev", "prod")
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 NamedGroup = TypeVar("NamedGroup")
 
@@ -91,6 +92,31 @@ class Transcoding:
 
 
 @dataclass(frozen=True)
+class MovieRequests:
+    max_open_per_user: int
+    auto_approve: bool
+    # Must equal the movie-requests queue's maxReceiveCount: the last attempt marks the
+    # request failed before its message goes to the dead-letter queue.
+    max_attempts: int
+    source_url_template: str
+    ingest_bucket: str
+    source_max_bytes: int
+    source_timeout_seconds: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MovieRequests:
+        return cls(
+            max_open_per_user=int(env.get(envvars.REQUESTS_MAX_OPEN, "5")),
+            auto_approve=env.get(envvars.REQUESTS_AUTO_APPROVE, "").lower() in TRUE_WORDS,
+            max_attempts=int(env.get(envvars.REQUESTS_MAX_ATTEMPTS, "5")),
+            source_url_template=env.get(envvars.SOURCE_URL_TEMPLATE, ""),
+            ingest_bucket=env.get(envvars.SOURCE_INGEST_BUCKET, ""),
+            source_max_bytes=int(env.get(envvars.SOURCE_MAX_BYTES, str(50 * 1024 ** 3))),
+            source_timeout_seconds=float(env.get(envvars.SOURCE_TIMEOUT_SECONDS, "30")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     region: str
@@ -117,6 +143,7 @@ class Settings:
     tmdb_api_key: str
     cursor_secret: str
     transcoding: Transcoding
+    movie_requests: MovieRequests
     default_plan: str
     lease_seconds: int
     heartbeat_seconds: int
@@ -160,6 +187,7 @@ class Settings:
             tmdb_api_key=env.get(envvars.TMDB_API_KEY, ""),
             cursor_secret=env.get(envvars.CURSOR_SECRET, ""),
             transcoding=Transcoding.from_env(env, stage),
+            movie_requests=MovieRequests.from_env(env),
             default_plan=env.get(envvars.DEFAULT_PLAN, "basic"),
             lease_seconds=int(env.get(envvars.LEASE_SECONDS, "90")),
             heartbeat_seconds=int(env.get(envvars.HEARTBEAT_SECONDS, "30")),

@@ -19,8 +19,10 @@ class Email:
 
 
 def _html(heading: str, paragraphs: list[str], link: str | None = None,
-          button: str = "") -> str:
-    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+          button: str = "", *, image: str | None = None, image_alt: str = "") -> str:
+    picture = (f'<p><img src="{escape(image)}" alt="{escape(image_alt)}" width="240" '
+               f'style="border-radius:4px"></p>') if image else ""
+    body = picture + "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     action = (f'<p><a href="{escape(link)}" style="background:#e50914;color:#fff;'
               f'padding:10px 18px;border-radius:4px;text-decoration:none">{escape(button)}</a>'
               f'</p><p style="font-size:12px;color:#666">{escape(link)}</p>') if link else ""
@@ -64,10 +66,48 @@ def password_reset(data: dict[str, str]) -> Email:
     )
 
 
+def request_ready(data: dict[str, str]) -> Email:
+    title, link = data["title"], data["link"]
+    lines = [f"Good news: {title}, which you asked for, is ready to watch.",
+             "We added it to your list too."]
+    return Email(
+        subject=f"{title} is ready to watch",
+        text="\n\n".join([*lines, link, f"— {PRODUCT}"]),
+        html=_html(f"{title} is ready", lines, link, "Watch now", image=data.get("poster"),
+                   image_alt=title),
+    )
+
+
+def request_failed(data: dict[str, str]) -> Email:
+    title = data["title"]
+    lines = [f"We are sorry: we could not get {title}, which you asked for.",
+             f"What went wrong: {data['reason']}",
+             "You can ask for it again later."]
+    return Email(
+        subject=f"We could not get {title}",
+        text="\n\n".join([*lines, f"— {PRODUCT}"]),
+        html=_html(f"We could not get {title}", lines),
+    )
+
+
+def request_rejected(data: dict[str, str]) -> Email:
+    title = data["title"]
+    lines = [f"We will not be adding {title}, which you asked for.",
+             f"The reason: {data['reason']}"]
+    return Email(
+        subject=f"About your request for {title}",
+        text="\n\n".join([*lines, f"— {PRODUCT}"]),
+        html=_html(f"About {title}", lines),
+    )
+
+
 TEMPLATES: dict[str, Callable[[dict[str, str]], Email]] = {
     "activation": activation,
     "already_registered": already_registered,
     "password_reset": password_reset,
+    "request_ready": request_ready,
+    "request_failed": request_failed,
+    "request_rejected": request_rejected,
 }
 
 

@@ -20,6 +20,7 @@ from chalicelib.core.clients import s3
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
+from chalicelib.movie_requests.steps import announce_settled
 from chalicelib.transcode.jobs import TranscodeJob, split_run_id
 from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
 from chalicelib.transcode.runners import TaskRunner, task_runner
@@ -99,6 +100,9 @@ def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None)
     except DoesNotExist:
         return "ignored: unknown job"
     if record.state != RUNNING or int(record.attempt) != attempt:
+        if int(record.attempt) == attempt and record.state in (READY, FAILED) \
+                and event["type"] != "progress":
+            _announce(record)  # the first delivery may have died before it did
         return "ignored: stale event"
     kind = event["type"]
     if kind == "progress":
@@ -144,6 +148,8 @@ def _ready(record: TranscodeJobModel, attempt: int, event: dict[str, Any]) -> st
         return "discarded: superseded or deleted"
     if published.previous_version:
         delete_prefix(bucket, version_prefix(record.movie_id, published.previous_version))
+    if published.request_id:
+        announce_settled(published.request_id, "ready")
     return "ready"
 
 
@@ -167,5 +173,15 @@ def _failed(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
                                      TranscodeJobModel.reason.set(reason)]):
         return "ignored: already settled"
     delete_prefix(settings.buckets.media, partial_output)
-    catalog.fail_version(record.movie_id, record.version, reason)
+    request_id = catalog.fail_version(record.movie_id, record.version, reason)
+    if request_id:
+        announce_settled(request_id, "failed", reason)
     return "failed"
+
+
+def _announce(record: TranscodeJobModel) -> None:
+    """Tell a waiting movie request how its transcode ended (telling twice is harmless)."""
+    request_id = catalog.request_of(record.movie_id)
+    if request_id:
+        outcome = "ready" if record.state == READY else "failed"
+        announce_settled(request_id, outcome, str(record.reason or ""))

@@ -32,6 +32,39 @@ class DevStack:
                             region_name="us-east-1")
 
 
+def signed_up(stack: DevStack, email: str, password: str) -> requests.Session:
+    """A user who registered, activated from the e-mail and signed in (cookie flow)."""
+    from devstack.mailbox import mail_to
+
+    browser, api = requests.Session(), stack.api_url
+    registered = browser.post(f"{api}/api/register/", json={
+        "email": email, "password": password, "confirmed_password": password}, timeout=10)
+    assert registered.status_code == 201, registered.text
+    links: list[str] = []
+
+    def mailed() -> bool:
+        links[:] = [link for mail in mail_to(stack.endpoint, email) for link in mail.links]
+        return bool(links)
+
+    wait_for(mailed, 30, "the activation e-mail")
+    assert browser.get(links[0], timeout=10).status_code == 200
+    login = browser.post(f"{api}/api/login/", json={"email": email, "password": password},
+                         timeout=10)
+    assert login.status_code == 200, login.text
+    return browser
+
+
+def admin_token(stack: DevStack, email: str, password: str) -> dict[str, str]:
+    """An admin made the way a user makes one (`make admin`), as Bearer headers."""
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "REELSTACK_PREFIX": stack.prefix}
+    subprocess.run([sys.executable, "-m", "devstack.admin", "--email", email, "--password",
+                    password], env=env, check=True, capture_output=True, timeout=60)
+    login = requests.post(f"{stack.api_url}/auth/login/",
+                          json={"email": email, "password": password}, timeout=10)
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access']}"}
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -41,16 +41,23 @@ def make_admin() -> TestAccount:
     return make_account(role=ADMIN)
 
 
-def deliver_notifications() -> int:
-    """Run the notifications handler over what is queued, as the dispatcher would."""
+def drain_queue(queue: str, *, allow_failures: bool = False) -> int:
+    """Run the app's handler of `queue` over what is queued, as the dispatcher would;
+    returns how many messages it took."""
     app = importlib.import_module("app").app
-    queue = get_settings().queues.notifications
     [subscription] = [s for s in subscriptions(app) if s.queue_name == queue]
     poller, delivered = QueuePoller(subscription), 0
     while (report := poller.poll_once(wait_seconds=0)).received:
-        assert report.failed == [], "a notification failed to send"
+        assert allow_failures or report.failed == [], f"a message of {queue} failed"
         delivered += report.received
+        if report.failed:
+            break  # they come back only after their visibility timeout
     return delivered
+
+
+def deliver_notifications() -> int:
+    """Run the notifications handler over what is queued, as the dispatcher would."""
+    return drain_queue(get_settings().queues.notifications)
 
 
 def inbox(address: str) -> list[SentMail]:
