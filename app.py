@@ -12,6 +12,7 @@ from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
 from chalicelib.notify.service import deliver
 from chalicelib.playback.account_routes import playback_account_routes
+from chalicelib.playback.delivery import BINARY_SEGMENT_TYPES
 from chalicelib.playback.routes import playback_routes
 from chalicelib.transcode.routes import upload_routes
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
@@ -20,6 +21,7 @@ settings = get_settings()
 configure_logging(settings.log_level)
 
 app = Chalice(app_name="reelstack")
+app.api.binary_types.extend(sorted(set(BINARY_SEGMENT_TYPES) - set(app.api.binary_types)))
 app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
 app.register_blueprint(auth_routes)
