@@ -19,6 +19,7 @@ from chalicelib.core.settings import reload_settings
 from devstack.environment import use_local_environment
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
+MOTO_DATA_ATTEMPTS = 100
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,20 @@ def sent_mail(endpoint: str) -> list[SentMail]:
     localstack = requests.get(f"{endpoint}/_aws/ses", timeout=5)
     if localstack.ok and "messages" in localstack.json():
         return [_from_localstack(m) for m in localstack.json()["messages"]]
-    data = requests.get(f"{endpoint}/moto-api/data.json", timeout=5).json()
+    data = _moto_data(endpoint)
     return [_parse(m["raw_data"], m.get("destinations", [])) for m in data["ses"]["RawMessage"]]
+
+
+def _moto_data(endpoint: str) -> dict[str, Any]:
+    # moto 5.2's data.json answers 500 once for each S3 object whose bucket has since been
+    # deleted (reading the object's state fires its restore event, and the bucket is gone),
+    # e.g. after a stack was deleted; each failed answer moves past one such object.
+    for _ in range(MOTO_DATA_ATTEMPTS):
+        answer = requests.get(f"{endpoint}/moto-api/data.json", timeout=5)
+        if answer.status_code != 500:
+            break
+    answer.raise_for_status()
+    return dict(answer.json())
 
 
 def _from_localstack(message: dict[str, Any]) -> SentMail:

@@ -42,8 +42,8 @@ def keep_watching(browser: BrowserClient, movie_id: str,
     try:
         return _renew_or_claim(browser, movie_id, clock)
     except (Gone, NotFound, Conflict):
-        # Requests of one browser may race (two tabs, a player's retry, audio and video
-        # fetched together): the other may have claimed the slot meanwhile. Look again.
+        # Requests of one browser may race (two tabs, a player's retry): another may have
+        # claimed the slot, or taken it over for a new session, meanwhile. Look again.
         return _renew_or_claim(browser, movie_id, clock)
 
 
@@ -53,7 +53,8 @@ def _renew_or_claim(browser: BrowserClient, movie_id: str, clock: Clock) -> Watc
     mine = next((s for s in live if s.device_id == browser.client_id
                  and s.movie_id == movie_id), None)
     if mine is not None:
-        return sessions.renew_lease(user_id, mine.session_id, clock=clock)
+        return sessions.renew_device_lease(user_id, mine.slot, browser.client_id, movie_id,
+                                           clock=clock)
     return sessions.start(user_id, movie_id, browser.client_id, browser.plan, 0.0, clock=clock)
 
 

@@ -154,16 +154,14 @@ def _claim(user_id: str, slot: str, movie_id: str, *, device_id: str, position: 
     return WatchSession(session_id, user_id, movie_id, device_id, now + lease, position)
 
 
-def _renewal(session_id: str, now: float) -> tuple[list[Action], Condition]:
-    """The writes that extend a lease, and the condition that the session still holds it."""
+def _renewal(holder: Condition, now: float) -> tuple[list[Action], Condition]:
+    """The writes that extend a lease, and the condition that `holder` still holds it."""
     actions: list[Action] = [
         StreamSlotModel.heartbeat_at.set(now),
         StreamSlotModel.lease_expires_at.set(now + get_settings().lease_seconds),
     ]
-    holds = ((StreamSlotModel.session_id == session_id)
-             & (StreamSlotModel.ended == False)  # noqa: E712
-             & (StreamSlotModel.lease_expires_at > now))
-    return actions, holds
+    live = (StreamSlotModel.ended == False) & (StreamSlotModel.lease_expires_at > now)  # noqa: E712
+    return actions, holder & live
 
 
 def heartbeat(user_id: str, session_id: str, position: float,
@@ -171,7 +169,7 @@ def heartbeat(user_id: str, session_id: str, position: float,
     """Extend the lease and save the position: one transactional write, no read."""
     now = clock()
     slot, movie_id = slot_of(session_id), movie_of(session_id)
-    actions, holds = _renewal(session_id, now)
+    actions, holds = _renewal(StreamSlotModel.session_id == session_id, now)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.update(StreamSlotModel(user_id, slot),
@@ -186,20 +184,22 @@ def heartbeat(user_id: str, session_id: str, position: float,
                         now + get_settings().lease_seconds, position)
 
 
-def renew_lease(user_id: str, session_id: str, clock: Clock = time.time) -> WatchSession:
-    """Extend the lease of a player that never heartbeats (it knows no position): one
-    conditional write; 410 (or 404) when the session no longer holds its slot."""
+def renew_device_lease(user_id: str, slot: str, device_id: str, movie_id: str,
+                       clock: Clock = time.time) -> WatchSession:
+    """Extend the lease of a slot while `device_id` plays `movie_id` in it, whichever of
+    its sessions that is: for a player that never heartbeats (and knows no session id),
+    whose requests may race one another. One conditional write; 410 otherwise."""
     now = clock()
-    slot = slot_of(session_id)
-    actions, holds = _renewal(session_id, now)
+    holder = (StreamSlotModel.device_id == device_id) & (StreamSlotModel.movie_id == movie_id)
+    actions, holds = _renewal(holder, now)
     item = StreamSlotModel(user_id, slot)
     try:
         item.update(actions=actions, condition=holds)
     except UpdateError as error:
         if is_condition_failure(error):
-            raise _gone(user_id, slot, session_id) from None
+            raise SessionExpired("This session has ended; start playback again.") from None
         raise
-    return WatchSession(session_id, user_id, item.movie_id, item.device_id,
+    return WatchSession(item.session_id, user_id, movie_id, device_id,
                         item.lease_expires_at, float(item.position))
 
 
