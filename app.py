@@ -16,6 +16,7 @@ from chalicelib.movie_requests.routes import request_routes
 from chalicelib.movie_requests.steps import REQUEST_SETTLED
 from chalicelib.notify.service import handle_notification, register_notification
 from chalicelib.playback.account_routes import playback_account_routes
+from chalicelib.playback.delivery import BINARY_SEGMENT_TYPES
 from chalicelib.playback.routes import playback_routes
 from chalicelib.transcode.routes import upload_routes
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
@@ -24,6 +25,7 @@ settings = get_settings()
 configure_logging(settings.log_level)
 
 app = Chalice(app_name="reelstack")
+app.api.binary_types.extend(sorted(set(BINARY_SEGMENT_TYPES) - set(app.api.binary_types)))
 app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
 app.register_blueprint(auth_routes)

@@ -21,7 +21,9 @@ LOCAL_DEFAULTS = {
     # Emulators accept any credentials; real ones must never reach them by accident.
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
-    envvars.CORS_ORIGINS: "http://127.0.0.1:8080,http://localhost:8080",
+    # 5500: VS Code's Live Server, which Videoflix frontends are usually opened with.
+    envvars.CORS_ORIGINS: "http://127.0.0.1:8080,http://localhost:8080,"
+                          "http://127.0.0.1:5500,http://localhost:5500",
 }
 
 

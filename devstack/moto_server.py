@@ -8,7 +8,8 @@
    must not block anyone).
 2. `/moto-api/data.json` (where sent e-mail is read) answers 500 once any multipart upload
    happened: it reads `status` of every object ever made, and the parts of a multipart
-   upload, which belong to no bucket, fail when they look their bucket up. It also reads
+   upload, which belong to no bucket, and the objects of a deleted bucket fail when they
+   look their bucket up. It also reads
    DynamoDB's items while requests change them (a 500 now and then), so it takes the
    DynamoDB lock too.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal.managed_state_model import ManagedState
 from moto.moto_api._internal.responses import MotoAPIResponse
+from moto.s3.exceptions import MissingBucket
 from moto.s3.models import FakeKey
 
 _one_at_a_time = threading.Lock()
@@ -39,9 +41,13 @@ def _serialized(method: Any) -> Any:
 
 def _part_safe(status: Any) -> property:
     def read(key: FakeKey) -> str | None:
-        if key.bucket_name is None:  # a multipart upload's part
-            return ManagedState.status.fget(key)  # type: ignore[attr-defined,no-any-return]
-        return status.fget(key)  # type: ignore[no-any-return]
+        if key.bucket_name is not None:
+            try:
+                return status.fget(key)  # type: ignore[no-any-return]
+            except MissingBucket:
+                pass  # an object of a bucket deleted since
+        # A multipart upload's part, or an orphan: no bucket to send a restore event from.
+        return ManagedState.status.fget(key)  # type: ignore[attr-defined,no-any-return]
 
     return property(read)
 

@@ -38,8 +38,11 @@ def _cookie(settings: Settings, name: str, value: str, path: str, max_age: int) 
 
 
 def session_cookies(settings: Settings, access: str, refresh: str | None) -> list[str]:
+    # The access cookie outlives its token, as long as the session may: a browser then
+    # still sends an expired token, and the API can answer TokenExpired (refresh and
+    # retry) rather than "no credentials" (sign in).
     cookies = [_cookie(settings, ACCESS_COOKIE, access, _path(settings, "/"),
-                       settings.access_token_seconds)]
+                       settings.refresh_token_seconds)]
     if refresh is not None:
         cookies += [_cookie(settings, REFRESH_COOKIE, refresh, _path(settings, path),
                             settings.refresh_token_seconds) for path in REFRESH_PATHS]

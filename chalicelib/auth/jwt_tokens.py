@@ -24,6 +24,12 @@ class TokenKind(Enum):
     PLAYBACK = "playback"
 
 
+class TokenExpired(Unauthorized):
+    """A token that was valid once: a client refreshes (or restarts playback) and retries."""
+
+    code = "TokenExpired"
+
+
 @dataclass(frozen=True)
 class Claims:
     subject: str
@@ -62,7 +68,11 @@ def verify(settings: Settings, token: str, kind: TokenKind) -> Claims:
             options={"require": ["exp", "iat", "iss", "aud", "sub", "jti", "typ"]},
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("The token has expired.", reason="token_expired") from None
+        if kind is TokenKind.REFRESH:  # nothing left to refresh with
+            raise Unauthorized("The session has expired; sign in again.",
+                               reason="token_expired") from None
+        raise TokenExpired(f"The {kind.value} token has expired; get a new one and retry.",
+                           reason="token_expired") from None
     except jwt.PyJWTError:
         raise Unauthorized("The token is invalid.", reason="token_invalid") from None
     if payload["typ"] != kind.value:

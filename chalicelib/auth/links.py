@@ -1,9 +1,12 @@
-"""The links e-mails carry, in the Videoflix shape `.../activate/{uidb64}/{token}/`."""
+"""The links e-mails carry: by default in the Videoflix shape `.../activate/{uidb64}/{token}/`,
+or filled into a configured template with `{uid}` and `{token}` placeholders (an SPA whose
+pages read them from the query string: `.../activate.html?uid={uid}&token={token}`)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from urllib.parse import quote
 
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.settings import Settings
@@ -25,9 +28,18 @@ def _base(settings: Settings) -> str:
     return settings.frontend_url or f"{settings.public_api_url}/api"
 
 
+def _fill(template: str, user_id: str, token: str) -> str:
+    # Plain replacement, not str.format: a template's other braces are not placeholders.
+    uid = quote(encode_uid(user_id), safe="")
+    return template.replace("{uid}", uid).replace("{token}", quote(token, safe=""))
+
+
 def activation_link(settings: Settings, user_id: str, token: str) -> str:
-    return f"{_base(settings)}/activate/{encode_uid(user_id)}/{token}/"
+    template = settings.activation_link_template or f"{_base(settings)}/activate/{{uid}}/{{token}}/"
+    return _fill(template, user_id, token)
 
 
 def password_reset_link(settings: Settings, user_id: str, token: str) -> str:
-    return f"{_base(settings)}/password_confirm/{encode_uid(user_id)}/{token}/"
+    template = (settings.reset_link_template
+                or f"{_base(settings)}/password_confirm/{{uid}}/{{token}}/")
+    return _fill(template, user_id, token)

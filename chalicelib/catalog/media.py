@@ -15,6 +15,10 @@ from chalicelib.core.settings import Settings
 
 IMAGE_KINDS = ("poster", "backdrop", "thumbnail")
 PRESIGNED_SECONDS = 3600
+# What a card's thumbnail shows before the movie has one: every card gets an image URL.
+PLACEHOLDER_THUMBNAIL = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" '
+                         'viewBox="0 0 16 9"><rect width="16" height="9" fill="#1f1f1f"/>'
+                         '<path d="M6.5 2.5v4l3.5-2z" fill="#5a5a5a"/></svg>')
 
 
 def upload_prefix(movie_id: str) -> str:
@@ -35,6 +39,11 @@ def image_url(settings: Settings, movie_id: str, kind: str, stored: str | None) 
         return None
     if stored.startswith(("https://", "http://")):
         return stored
+    return api_image_url(settings, movie_id, kind)
+
+
+def api_image_url(settings: Settings, movie_id: str, kind: str) -> str:
+    """The stable, absolute API URL of an image: it needs no headers and never expires."""
     return f"{settings.public_api_url}/api/video/{movie_id}/images/{kind}/"
 
 

@@ -9,7 +9,13 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.catalog.listing import average_rating, delete_listing, facets_of, write_listing
-from chalicelib.catalog.media import delete_prefix, image_url, media_prefix, upload_prefix
+from chalicelib.catalog.media import (
+    api_image_url,
+    delete_prefix,
+    image_url,
+    media_prefix,
+    upload_prefix,
+)
 from chalicelib.catalog.models import (
     CastMember,
     GenreRef,
@@ -198,6 +204,7 @@ def delete_movie(movie_id: str) -> None:
 def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
     """The Videoflix list item (`id, created_at, title, description, thumbnail_url,
     category`) plus genres, maturity rating, duration and rating."""
+    settings = get_settings()
     if isinstance(item, ListingModel):
         thumbnail, rating = item.thumbnail_url, float(item.rating)
     else:
@@ -205,8 +212,10 @@ def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
     return {
         "id": item.movie_id, "created_at": item.created_at, "title": item.title,
         "description": item.description,
-        "thumbnail_url": image_url(get_settings(), item.movie_id, "thumbnail", thumbnail),
-        "category": item.category, "content_type": item.content_type,
+        # Both always set: Videoflix SPAs put them in an <img src> and a row heading.
+        "thumbnail_url": image_url(settings, item.movie_id, "thumbnail", thumbnail)
+        or api_image_url(settings, item.movie_id, "thumbnail"),
+        "category": item.category or DEFAULT_CATEGORY, "content_type": item.content_type,
         "genres": [{"id": g.genre_id, "name": g.name} for g in item.genres],
         "maturity_rating": item.maturity_rating, "duration": item.duration,
         "rating": rating, "rating_count": int(item.rating_count),

@@ -10,7 +10,7 @@ from chalicelib.auth.principal import Principal, authenticate
 from chalicelib.auth.service import account
 from chalicelib.catalog import movies, reviews, terms, watchlist
 from chalicelib.catalog.listing import ORDERINGS, ListingQuery, list_cards
-from chalicelib.catalog.media import IMAGE_KINDS, presigned_image
+from chalicelib.catalog.media import IMAGE_KINDS, PLACEHOLDER_THUMBNAIL, presigned_image
 from chalicelib.catalog.terms import TermKind
 from chalicelib.core.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.core.http import ApiBlueprint, json_body
@@ -71,6 +71,9 @@ def video_image(movie_id: str, kind: str) -> Response:
     movie = movies.visible_movie(movie_id, admin=False)
     stored = {"poster": movie.poster_url, "backdrop": movie.backdrop_url,
               "thumbnail": movie.thumbnail_url or movie.poster_url}[kind]
+    if not stored and kind == "thumbnail":
+        return Response(body=PLACEHOLDER_THUMBNAIL, status_code=200, headers={
+            "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=300"})
     if not stored:
         raise NotFound(f"The movie has no {kind}.")
     target = stored if stored.startswith("http") else presigned_image(get_settings(), stored)

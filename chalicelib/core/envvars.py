@@ -25,6 +25,10 @@ JWT_ISSUER = "REELSTACK_JWT_ISSUER"
 ACCESS_TOKEN_SECONDS = "REELSTACK_ACCESS_TOKEN_SECONDS"
 REFRESH_TOKEN_SECONDS = "REELSTACK_REFRESH_TOKEN_SECONDS"
 FRONTEND_URL = "REELSTACK_FRONTEND_URL"
+# E-mail links as templates with `{uid}` and `{token}`, for SPAs whose pages take them
+# elsewhere (e.g. `https://spa.example/activate.html?uid={uid}&token={token}`).
+ACTIVATION_LINK_TEMPLATE = "REELSTACK_ACTIVATION_LINK_TEMPLATE"
+RESET_LINK_TEMPLATE = "REELSTACK_RESET_LINK_TEMPLATE"
 LOGIN_MAX_FAILURES = "REELSTACK_LOGIN_MAX_FAILURES"
 LOGIN_FAILURE_WINDOW_SECONDS = "REELSTACK_LOGIN_FAILURE_WINDOW_SECONDS"
 REQUESTS_PER_MINUTE = "REELSTACK_REQUESTS_PER_MINUTE"
@@ -53,6 +57,10 @@ UPLOAD_SINGLE_PUT_MAX_BYTES = "REELSTACK_UPLOAD_SINGLE_PUT_MAX_BYTES"
 DEFAULT_PLAN = "REELSTACK_DEFAULT_PLAN"
 LEASE_SECONDS = "REELSTACK_LEASE_SECONDS"
 HEARTBEAT_SECONDS = "REELSTACK_HEARTBEAT_SECONDS"
+# How a cookie-signed-in browser player gets its segments: `proxy` (through the API, with
+# credentialed CORS) or `presigned` (storage URLs in the playlist; needs a bucket CORS rule
+# that sends Access-Control-Allow-Credentials).
+COOKIE_SEGMENT_DELIVERY = "REELSTACK_COOKIE_SEGMENT_DELIVERY"
 
 # Movie requests: how many a user may have open, whether requests a configured source can
 # satisfy are approved without an admin, and where sources come from: a URL template with

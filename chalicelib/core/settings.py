@@ -14,6 +14,8 @@ STAGES = ("local", "dev", "prod")
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
 TRUE_WORDS = ("1", "true", "yes", "on")
+SEGMENT_DELIVERIES = ("proxy", "presigned")
+LINK_PLACEHOLDERS = ("{uid}", "{token}")
 
 NamedGroup = TypeVar("NamedGroup")
 
@@ -131,6 +133,8 @@ class Settings:
     access_token_seconds: int
     refresh_token_seconds: int
     frontend_url: str
+    activation_link_template: str  # empty: the default link (see chalicelib.auth.links)
+    reset_link_template: str
     login_max_failures: int
     login_failure_window_seconds: int
     requests_per_minute: int
@@ -147,6 +151,7 @@ class Settings:
     default_plan: str
     lease_seconds: int
     heartbeat_seconds: int
+    cookie_segment_delivery: str  # "proxy" or "presigned"
     log_level: str
 
     @property
@@ -175,6 +180,8 @@ class Settings:
             access_token_seconds=int(env.get(envvars.ACCESS_TOKEN_SECONDS, "900")),
             refresh_token_seconds=int(env.get(envvars.REFRESH_TOKEN_SECONDS, str(7 * 86400))),
             frontend_url=env.get(envvars.FRONTEND_URL, "").rstrip("/"),
+            activation_link_template=_link_template(env, envvars.ACTIVATION_LINK_TEMPLATE),
+            reset_link_template=_link_template(env, envvars.RESET_LINK_TEMPLATE),
             login_max_failures=int(env.get(envvars.LOGIN_MAX_FAILURES, "5")),
             login_failure_window_seconds=int(env.get(envvars.LOGIN_FAILURE_WINDOW_SECONDS, "900")),
             requests_per_minute=int(env.get(envvars.REQUESTS_PER_MINUTE, "60")),
@@ -191,6 +198,7 @@ class Settings:
             default_plan=env.get(envvars.DEFAULT_PLAN, "basic"),
             lease_seconds=int(env.get(envvars.LEASE_SECONDS, "90")),
             heartbeat_seconds=int(env.get(envvars.HEARTBEAT_SECONDS, "30")),
+            cookie_segment_delivery=_segment_delivery(env, stage),
             log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
         )
 
@@ -208,6 +216,26 @@ def _named(
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(item.strip().rstrip("/") for item in value.split(",") if item.strip())
+
+
+def _link_template(env: Mapping[str, str], name: str) -> str:
+    template = env.get(name, "").strip()
+    missing = [p for p in LINK_PLACEHOLDERS if p not in template]
+    if template and missing:
+        raise ValueError(f"{name} must contain {' and '.join(LINK_PLACEHOLDERS)}; "
+                         f"{' and '.join(missing)} is missing from {template!r}")
+    return template
+
+
+def _segment_delivery(env: Mapping[str, str], stage: str) -> str:
+    # The local emulator's S3 never sends Access-Control-Allow-Credentials, so a browser
+    # player with credentials can only get segments from the API there.
+    value = env.get(envvars.COOKIE_SEGMENT_DELIVERY) or ("proxy" if stage == "local"
+                                                        else "presigned")
+    if value not in SEGMENT_DELIVERIES:
+        raise ValueError(f"{envvars.COOKIE_SEGMENT_DELIVERY} must be one of "
+                         f"{SEGMENT_DELIVERIES}, not {value!r}")
+    return value
 
 
 def _pem(value: str) -> str:

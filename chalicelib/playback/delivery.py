@@ -1,13 +1,16 @@
 """Signed HLS delivery from a private bucket.
 
 The master playlist lists only the renditions the viewer's plan allows and points them at
-the API; a media playlist comes back with every segment as a presigned S3 URL. Playback
-tokens (`typ` playback) bind the user, the movie and the watch session.
+the API; a media playlist comes back with every segment as a presigned S3 URL, or with
+bare file names that resolve to the API's segment routes (browser players, see
+`browser_playback.py`). Playback tokens (`typ` playback) bind the user, the movie and the watch
+session.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -16,11 +19,17 @@ from chalicelib.catalog.models import MovieModel, Rendition
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.core.settings import Settings
+from chalicelib.playback.plans import Plan
 
 TOKEN_MARGIN_SECONDS = 600
 SEGMENT_URL_MARGIN_SECONDS = 1800
 MAX_PRESIGN_SECONDS = 12 * 3600
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.(ts|m4s|mp4|aac|vtt|jpg)$")
+SEGMENT_TYPES = {".ts": "video/mp2t", ".m4s": "video/mp4", ".mp4": "video/mp4",
+                 ".aac": "audio/aac", ".vtt": "text/vtt", ".jpg": "image/jpeg"}
+# Segment bodies API Gateway (and Chalice) must pass through as bytes.
+BINARY_SEGMENT_TYPES = tuple(sorted({t for t in SEGMENT_TYPES.values()
+                                     if not t.startswith("text/")}))
 RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
 URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
 
@@ -33,6 +42,22 @@ class Viewer:
     max_height: int
     session_id: str | None
     token: str | None  # passed on to the playlists the master lists
+    browser: BrowserClient | None = None  # signed in by cookie (browser_playback.py)
+
+
+@dataclass(frozen=True)
+class BrowserClient:
+    """A user's browser player, signed in by cookie: it holds an implicit watch session."""
+
+    user_id: str
+    client_id: str  # from its User-Agent
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class SegmentFile:
+    body: bytes | str  # str for text types: Chalice sends only binary types' bytes as is
+    content_type: str
 
 
 def playback_token(settings: Settings, user_id: str, movie_id: str, session_id: str,
@@ -115,6 +140,19 @@ def presign_seconds(settings: Settings, movie: MovieModel) -> int:
     return min(wanted, MAX_PRESIGN_SECONDS)
 
 
+def map_uris(playlist: str, uri: Callable[[str], str]) -> str:
+    """The media playlist with each segment and init-segment URI replaced by `uri(it)`."""
+    out = []
+    for line in playlist.splitlines():
+        if line.startswith("#EXT-X-MAP"):
+            out.append(URI_ATTRIBUTE.sub(lambda m: f'URI="{uri(m.group(1))}"', line))
+        elif line and not line.startswith("#"):
+            out.append(uri(line))
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
     folder = playlist_key.rsplit("/", 1)[0]
     seconds = presign_seconds(settings, movie)
@@ -124,30 +162,46 @@ def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> 
             "get_object", ExpiresIn=seconds,
             Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
 
-    out = []
-    for line in _read(settings, playlist_key).splitlines():
-        if line.startswith("#EXT-X-MAP"):
-            out.append(URI_ATTRIBUTE.sub(lambda m: f'URI="{signed(m.group(1))}"', line))
-        elif line and not line.startswith("#"):
-            out.append(signed(line))
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n"
+    return map_uris(_read(settings, playlist_key), signed)
+
+
+def file_name(uri: str) -> str:
+    return uri.split("?", 1)[0].rsplit("/", 1)[-1]
+
+
+def relative_media_playlist(settings: Settings, playlist_key: str) -> str:
+    """The media playlist with bare file names, which a player resolves against the
+    playlist's own URL: to the API's segment routes, on the host the player already uses."""
+    return map_uris(_read(settings, playlist_key), file_name)
+
+
+def _segment_key(settings: Settings, playlist_key: str, segment: str) -> str:
+    """The storage key of a segment the playlist names; anything else is 404."""
+    if not SEGMENT_NAME.match(segment):
+        raise NotFound("No such segment.")
+    playlist = _read(settings, playlist_key)
+    listed = {line for line in playlist.splitlines() if line and not line.startswith("#")}
+    listed |= {m.group(1) for m in URI_ATTRIBUTE.finditer(playlist)}
+    if segment not in listed:
+        raise NotFound("No such segment.")
+    return f"{playlist_key.rsplit('/', 1)[0]}/{segment}"
 
 
 def segment_url(settings: Settings, movie: MovieModel, playlist_key: str, segment: str) -> str:
     """A presigned URL for a segment the playlist names; anything else is 404."""
-    if not SEGMENT_NAME.match(segment):
-        raise NotFound("No such segment.")
-    listed = {line for line in _read(settings, playlist_key).splitlines()
-              if line and not line.startswith("#")}
-    listed |= {m.group(1) for m in URI_ATTRIBUTE.finditer(_read(settings, playlist_key))}
-    if segment not in listed:
-        raise NotFound("No such segment.")
-    folder = playlist_key.rsplit("/", 1)[0]
     return str(s3().generate_presigned_url(
         "get_object", ExpiresIn=presign_seconds(settings, movie),
-        Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{segment}"}))
+        Params={"Bucket": settings.buckets.media,
+                "Key": _segment_key(settings, playlist_key, segment)}))
+
+
+def segment_file(settings: Settings, playlist_key: str, segment: str) -> SegmentFile:
+    """The bytes of a segment the playlist names, for the API to serve itself."""
+    key = _segment_key(settings, playlist_key, segment)
+    body = s3().get_object(Bucket=settings.buckets.media, Key=key)["Body"].read()
+    content_type = SEGMENT_TYPES[f".{segment.rsplit('.', 1)[-1]}"]
+    return SegmentFile(body.decode() if content_type.startswith("text/") else body,
+                       content_type)
 
 
 def trickplay_track(settings: Settings, movie: MovieModel) -> str:

@@ -12,7 +12,7 @@ from chalicelib.core.errors import Gone
 from chalicelib.core.http import ApiBlueprint, json_body
 from chalicelib.core.paging import page_request
 from chalicelib.core.settings import get_settings
-from chalicelib.playback import delivery, service, sessions
+from chalicelib.playback import browser_playback, delivery, service, sessions
 from chalicelib.playback.plans import plan_of_user
 
 playback_routes = ApiBlueprint(__name__)
@@ -66,8 +66,9 @@ def continue_watching() -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- delivery
-def _viewer(movie_id: str) -> delivery.Viewer:
-    """A playback token (whose session must still hold its slot), or a signed-in user."""
+def _viewer(movie_id: str, *, count: bool = True) -> delivery.Viewer:
+    """A playback token (whose session must still hold its slot), or a signed-in user: by
+    cookie, a browser player that holds an implicit watch session (browser_playback.py)."""
     request = playback_routes.current_request
     params = request.query_params
     token = params.get("token") if params else None
@@ -77,8 +78,11 @@ def _viewer(movie_id: str) -> delivery.Viewer:
         if viewer.session_id and not sessions.holds_slot(viewer.user_id, viewer.session_id):
             raise Gone("This watch session has ended; start playback again.")
         return viewer
-    user = authenticate(request)
-    return delivery.Viewer(user.user_id, plan_of_user(user.user_id).max_resolution, None, None)
+    user = authenticate(request, count=count)
+    plan = plan_of_user(user.user_id)
+    browser = (browser_playback.browser_client(user.user_id, request.headers.get("user-agent"),
+                                               plan) if user.via_cookie else None)
+    return delivery.Viewer(user.user_id, plan.max_resolution, None, None, browser)
 
 
 @playback_routes.route("/api/video/{movie_id}/master.m3u8", methods=["GET"])
@@ -90,20 +94,43 @@ def master(movie_id: str) -> Response:
 
 @playback_routes.route("/api/video/{movie_id}/{resolution}/index.m3u8", methods=["GET"])
 def media_playlist(movie_id: str, resolution: str) -> Response:
-    viewer = _viewer(movie_id)
+    viewer, settings = _viewer(movie_id), get_settings()
     movie = playable_movie(movie_id)
     key, _ = delivery.find_rendition(movie, resolution, viewer)
-    return Response(body=delivery.media_playlist(get_settings(), movie, key), status_code=200,
-                    headers=dict(M3U8))
+    if viewer.browser is not None:
+        text = browser_playback.media_playlist(settings, viewer.browser, movie, key)
+    else:
+        text = delivery.media_playlist(settings, movie, key)
+    return Response(body=text, status_code=200, headers=dict(M3U8))
 
 
 @playback_routes.route("/api/video/{movie_id}/{resolution}/{segment}", methods=["GET"])
 def segment(movie_id: str, resolution: str, segment: str) -> Response:
-    viewer = _viewer(movie_id)
+    return _segment(movie_id, resolution, segment)
+
+
+@playback_routes.route("/api/video/{movie_id}/{resolution}/index.m3u8/{segment}",
+                       methods=["GET"])
+def segment_beside_playlist(movie_id: str, resolution: str, segment: str) -> Response:
+    """A segment as a player resolves its name against `.../index.m3u8/` (a playlist URL
+    written with the trailing slash the other Videoflix paths have)."""
+    return _segment(movie_id, resolution, segment)
+
+
+def _segment(movie_id: str, resolution: str, name: str) -> Response:
+    # Not counted against the per-minute limit: a player fetches one every few seconds
+    # and a burst at the start; counting them would throttle playback itself.
+    viewer, settings = _viewer(movie_id, count=False), get_settings()
     movie = playable_movie(movie_id)
     key, _ = delivery.find_rendition(movie, resolution, viewer)
-    target = delivery.segment_url(get_settings(), movie, key, segment)
-    return Response(body="", status_code=302, headers={"Location": target})
+    if viewer.browser is None:
+        served: delivery.SegmentFile | str = delivery.segment_url(settings, movie, key, name)
+    else:
+        served = browser_playback.segment(settings, viewer.browser, movie, key, name)
+    if isinstance(served, str):
+        return Response(body="", status_code=302, headers={"Location": served})
+    return Response(body=served.body, status_code=200, headers={
+        "Content-Type": served.content_type, "Cache-Control": "private, no-store"})
 
 
 @playback_routes.route("/api/video/{movie_id}/thumbnails.vtt", methods=["GET"])

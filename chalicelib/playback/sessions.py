@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.dynamo import is_condition_failure, transaction_connection
@@ -152,27 +154,53 @@ def _claim(user_id: str, slot: str, movie_id: str, *, device_id: str, position: 
     return WatchSession(session_id, user_id, movie_id, device_id, now + lease, position)
 
 
+def _renewal(holder: Condition, now: float) -> tuple[list[Action], Condition]:
+    """The writes that extend a lease, and the condition that `holder` still holds it."""
+    actions: list[Action] = [
+        StreamSlotModel.heartbeat_at.set(now),
+        StreamSlotModel.lease_expires_at.set(now + get_settings().lease_seconds),
+    ]
+    live = (StreamSlotModel.ended == False) & (StreamSlotModel.lease_expires_at > now)  # noqa: E712
+    return actions, holder & live
+
+
 def heartbeat(user_id: str, session_id: str, position: float,
               clock: Clock = time.time) -> WatchSession:
     """Extend the lease and save the position: one transactional write, no read."""
     now = clock()
-    lease = get_settings().lease_seconds
     slot, movie_id = slot_of(session_id), movie_of(session_id)
+    actions, holds = _renewal(StreamSlotModel.session_id == session_id, now)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(StreamSlotModel(user_id, slot), actions=[
-                StreamSlotModel.heartbeat_at.set(now),
-                StreamSlotModel.lease_expires_at.set(now + lease),
-                StreamSlotModel.position.set(position),
-            ], condition=(StreamSlotModel.session_id == session_id)
-                & (StreamSlotModel.ended == False)  # noqa: E712
-                & (StreamSlotModel.lease_expires_at > now))
+            transaction.update(StreamSlotModel(user_id, slot),
+                               actions=[*actions, StreamSlotModel.position.set(position)],
+                               condition=holds)
             transaction.update(ProgressModel(user_id, movie_id), actions=[
                 ProgressModel.position.set(position), ProgressModel.updated_at.set(now_iso()),
             ])
     except TransactWriteError:
         raise _gone(user_id, slot, session_id) from None
-    return WatchSession(session_id, user_id, movie_id, "", now + lease, position)
+    return WatchSession(session_id, user_id, movie_id, "",
+                        now + get_settings().lease_seconds, position)
+
+
+def renew_device_lease(user_id: str, slot: str, device_id: str, movie_id: str,
+                       clock: Clock = time.time) -> WatchSession:
+    """Extend the lease of a slot while `device_id` plays `movie_id` in it, whichever of
+    its sessions that is: for a player that never heartbeats (and knows no session id),
+    whose requests may race one another. One conditional write; 410 otherwise."""
+    now = clock()
+    holder = (StreamSlotModel.device_id == device_id) & (StreamSlotModel.movie_id == movie_id)
+    actions, holds = _renewal(holder, now)
+    item = StreamSlotModel(user_id, slot)
+    try:
+        item.update(actions=actions, condition=holds)
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise SessionExpired("This session has ended; start playback again.") from None
+        raise
+    return WatchSession(item.session_id, user_id, movie_id, device_id,
+                        item.lease_expires_at, float(item.position))
 
 
 def _gone(user_id: str, slot: str, session_id: str) -> Gone | NotFound:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -203,17 +204,27 @@ def _ffmpeg_transcodes() -> list[int]:
     return found
 
 
+def playable_480p(stack: DevStack, clip_path: Path, title: str) -> dict[str, Any]:
+    """A 4-second 480p clip, uploaded and transcoded to a ready movie."""
+    upload(stack, make_clip(clip_path, size="854x480", seconds=4), f"videos/{title}.mp4")
+    movie = settled(stack, title)
+    assert movie["status"]["S"] == "ready", movie.get("status_reason")
+    return movie
+
+
+def make_account(stack: DevStack, project_root: Path, email: str, password: str) -> None:
+    """An active account (an admin, on the default plan), made as `make admin` makes it."""
+    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "REELSTACK_PREFIX": PREFIX}
+    subprocess.run([sys.executable, "-m", "devstack.admin", "--email", email,
+                    "--password", password], cwd=project_root, env=env,
+                   check=True, capture_output=True, timeout=60)
+
+
 def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
     stack: DevStack, tmp_path: Path, project_root_module: Path
 ) -> None:
-    clip = make_clip(tmp_path / "play.mp4", size="854x480", seconds=4)
-    upload(stack, clip, "videos/Client Test.mp4")
-    movie = settled(stack, "Client Test")
-    assert movie["status"]["S"] == "ready", movie.get("status_reason")
-    env = {**os.environ, "AWS_ENDPOINT_URL": stack.endpoint, "REELSTACK_PREFIX": PREFIX}
-    subprocess.run([sys.executable, "-m", "devstack.admin", "--email", "viewer@example.com",
-                    "--password", "e2e passphrase"], cwd=project_root_module, env=env,
-                   check=True, capture_output=True, timeout=60)
+    movie = playable_480p(stack, tmp_path / "play.mp4", "Client Test")
+    make_account(stack, project_root_module, "viewer@example.com", "e2e passphrase")
     http = requests.Session()
     login = http.post(f"{stack.api_url}/auth/login/", json={
         "email": "viewer@example.com", "password": "e2e passphrase"}, timeout=10)
@@ -229,4 +240,40 @@ def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
          "-map", "0:v:0", "-f", "null", "-"],
         capture_output=True, text=True, timeout=120, check=False)
 
+    assert played.returncode == 0 and not played.stderr.strip(), played.stderr
+
+
+def test_a_browser_spa_plays_the_480p_playlist_by_cookie_over_http(
+    stack: DevStack, tmp_path: Path, project_root_module: Path
+) -> None:
+    """The Videoflix path as `chalice local` serves it: the playlist and the segments the
+    API streams carry credentialed CORS for the page's origin, and a real HLS client plays
+    the media playlist with the cookie alone, its segment URIs resolved against it."""
+    movie = playable_480p(stack, tmp_path / "spa.mp4", "Cookie Reel")
+    make_account(stack, project_root_module, "spa@example.com", "spa passphrase")
+    origin, agent = "http://127.0.0.1:8080", "Mozilla/5.0 (e2e) Firefox/128.0"
+    page = requests.Session()
+    page.headers.update({"Origin": origin, "User-Agent": agent})
+    assert page.post(f"{stack.api_url}/api/login/", json={
+        "email": "spa@example.com", "password": "spa passphrase"}, timeout=10).ok
+
+    playlist_url = f"{stack.api_url}/api/video/{movie['movie_id']['S']}/480p/index.m3u8"
+    playlist = page.get(playlist_url, timeout=10)
+    lines = playlist.text.splitlines()
+    init = next(line.split('"')[1] for line in lines if line.startswith("#EXT-X-MAP"))
+    first = next(line for line in lines if line and not line.startswith("#"))
+    answers = [playlist] + [page.get(urljoin(playlist_url, uri), timeout=10)
+                            for uri in (init, first)]
+
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+        assert answer.headers["Access-Control-Allow-Credentials"] == "true"
+    assert answers[2].headers["Content-Type"] == "video/mp4"
+    assert decodes(answers[1].content + answers[2].content, ".mp4", tmp_path)
+    cookie = f"access_token={page.cookies['access_token']}"
+    played = subprocess.run(
+        [str(ffmpeg_binary()), "-v", "error", "-user_agent", agent,
+         "-headers", f"Origin: {origin}\r\nCookie: {cookie}\r\n", "-i", playlist_url,
+         "-f", "null", "-"], capture_output=True, text=True, timeout=120, check=False)
     assert played.returncode == 0 and not played.stderr.strip(), played.stderr

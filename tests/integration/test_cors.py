@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from chalice.test import Client
 
+from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings
+from devstack.emulator import Emulator, EmulatorKind
 from tests.support.api import Browser
+from tests.support.catalog import make_movie
 from tests.support.factories import DEFAULT_PASSWORD, make_account
 
 ALLOWED = "http://127.0.0.1:8080"
@@ -60,3 +64,42 @@ def test_responses_and_errors_carry_the_headers_for_allowed_origins(api: Client)
         assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
         assert response.headers["Access-Control-Allow-Credentials"] == "true"
     assert failed.status_code == 401
+
+
+def test_redirects_and_chalices_own_errors_carry_the_headers(api: Client) -> None:
+    movie = make_movie(poster_url="https://images.example/poster.jpg")
+    headers = {"Origin": ALLOWED}
+
+    redirect = api.http.get(f"/api/video/{movie.movie_id}/images/poster/", headers=headers)
+    not_allowed = api.http.request("PUT", "/api/login/", headers=headers)  # Chalice's 405
+
+    assert redirect.status_code == 302
+    assert not_allowed.status_code == 405
+    assert not_allowed.json_body["Code"] == "MethodNotAllowedError"
+    for response in (redirect, not_allowed):
+        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_the_emulators_s3_cannot_serve_a_credentialed_player(
+    api: Client, stack: Settings, emulator: Emulator
+) -> None:
+    """Why local cookie playback streams segments through the API: moto's S3 honours a
+    bucket CORS rule for the origin but never allows credentials, so a browser would
+    refuse its answers to hls.js with `withCredentials`."""
+    if emulator.kind is not EmulatorKind.MOTO:
+        pytest.skip("measured on moto's server; LocalStack may behave like S3")
+    s3, bucket = aws_client("s3"), stack.buckets.media
+    s3.put_object(Bucket=bucket, Key="cors/segment.m4s", Body=b"segment")
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [ALLOWED], "AllowedMethods": ["GET"], "AllowedHeaders": ["*"]}]})
+    try:
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket,
+                                                              "Key": "cors/segment.m4s"})
+        answer = requests.get(url, headers={"Origin": ALLOWED}, timeout=10)
+    finally:
+        s3.delete_bucket_cors(Bucket=bucket)
+
+    assert answer.headers.get("Access-Control-Allow-Origin") == ALLOWED
+    assert answer.headers.get("Access-Control-Allow-Credentials") != "true"
+    assert stack.cookie_segment_delivery == "proxy"

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 
-from chalicelib.auth.jwt_tokens import AUDIENCE, TokenKind, issue, verify
+from chalicelib.auth.jwt_tokens import AUDIENCE, TokenExpired, TokenKind, issue, verify
 from chalicelib.auth.keys import key_ring, private_pem
 from chalicelib.core.errors import Unauthorized
 from chalicelib.core.settings import Settings
@@ -70,6 +70,19 @@ def test_an_expired_token_is_refused(settings: Settings) -> None:
     with pytest.raises(Unauthorized) as refused:
         verify(settings, token, TokenKind.ACCESS)
     assert refused.value.details["reason"] == "token_expired"
+
+
+def test_an_expired_access_token_says_so_in_its_own_code(settings: Settings) -> None:
+    access, _ = issue(settings, TokenKind.ACCESS, "user-1", -1)
+    refresh, _ = issue(settings, TokenKind.REFRESH, "user-1", -1)
+
+    with pytest.raises(TokenExpired) as expired:
+        verify(settings, access, TokenKind.ACCESS)
+    with pytest.raises(Unauthorized) as ended:
+        verify(settings, refresh, TokenKind.REFRESH)
+
+    assert expired.value.to_body()["Code"] == "TokenExpired"  # an SPA refreshes and retries
+    assert not isinstance(ended.value, TokenExpired)  # nothing left to refresh: sign in
 
 
 def test_alg_none_is_refused(settings: Settings) -> None:

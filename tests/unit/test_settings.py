@@ -61,3 +61,20 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
         settings.stage = "prod"  # type: ignore[misc]
+
+
+def test_browser_segments_go_through_the_api_locally_and_presigned_in_the_cloud() -> None:
+    assert Settings.from_env({}).cookie_segment_delivery == "proxy"
+    assert Settings.from_env({"REELSTACK_STAGE": "prod"}).cookie_segment_delivery == "presigned"
+    chosen = Settings.from_env({"REELSTACK_COOKIE_SEGMENT_DELIVERY": "presigned"})
+    assert chosen.cookie_segment_delivery == "presigned"
+    with pytest.raises(ValueError, match="REELSTACK_COOKIE_SEGMENT_DELIVERY"):
+        Settings.from_env({"REELSTACK_COOKIE_SEGMENT_DELIVERY": "redirect"})
+
+
+@pytest.mark.parametrize("name", ["REELSTACK_ACTIVATION_LINK_TEMPLATE",
+                                  "REELSTACK_RESET_LINK_TEMPLATE"])
+def test_a_link_template_must_have_both_placeholders(name: str) -> None:
+    assert Settings.from_env({}).activation_link_template == ""
+    with pytest.raises(ValueError, match=r"\{token\} is missing"):
+        Settings.from_env({name: "https://spa.example/page.html?uid={uid}"})
