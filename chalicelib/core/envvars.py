@@ -47,12 +47,22 @@ ECS_TASK_DEFINITION = "REELSTACK_ECS_TASK_DEFINITION"
 ECS_CONTAINER = "REELSTACK_ECS_CONTAINER"
 ECS_SUBNETS = "REELSTACK_ECS_SUBNETS"
 ECS_SECURITY_GROUPS = "REELSTACK_ECS_SECURITY_GROUPS"
+# ENABLED for public subnets without a NAT gateway (the task must reach ECR, S3 and SQS).
+ECS_ASSIGN_PUBLIC_IP = "REELSTACK_ECS_ASSIGN_PUBLIC_IP"
 UPLOAD_SINGLE_PUT_MAX_BYTES = "REELSTACK_UPLOAD_SINGLE_PUT_MAX_BYTES"
 
 # Playback: the plan a new account gets, and the watch-session lease.
 DEFAULT_PLAN = "REELSTACK_DEFAULT_PLAN"
 LEASE_SECONDS = "REELSTACK_LEASE_SECONDS"
 HEARTBEAT_SECONDS = "REELSTACK_HEARTBEAT_SECONDS"
+
+# How clients fetch media: `s3` (presigned S3 URLs, the default) or `cloudfront` (URLs
+# signed for the distribution in front of the media bucket, with a key of its key group;
+# the RSA private key, PEM, is read from the Secrets Manager secret named here).
+MEDIA_DELIVERY = "REELSTACK_MEDIA_DELIVERY"
+CLOUDFRONT_DOMAIN = "REELSTACK_CLOUDFRONT_DOMAIN"
+CLOUDFRONT_KEY_ID = "REELSTACK_CLOUDFRONT_KEY_ID"
+CLOUDFRONT_KEY_SECRET = "REELSTACK_CLOUDFRONT_KEY_SECRET"
 
 # Signs pagination cursors; derived from the JWT key when unset.
 CURSOR_SECRET = "REELSTACK_CURSOR_SECRET"

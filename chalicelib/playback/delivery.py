@@ -1,8 +1,9 @@
 """Signed HLS delivery from a private bucket.
 
 The master playlist lists only the renditions the viewer's plan allows and points them at
-the API; a media playlist comes back with every segment as a presigned S3 URL. Playback
-tokens (`typ` playback) bind the user, the movie and the watch session.
+the API; a media playlist comes back with every segment as a signed URL (presigned S3, or
+CloudFront with a key group: see core/media_urls.py). Playback tokens (`typ` playback)
+bind the user, the movie and the watch session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
 from chalicelib.catalog.models import MovieModel, Rendition
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Forbidden, NotFound
+from chalicelib.core.media_urls import media_urls
 from chalicelib.core.settings import Settings
 
 TOKEN_MARGIN_SECONDS = 600
@@ -117,13 +119,7 @@ def presign_seconds(settings: Settings, movie: MovieModel) -> int:
 
 def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
     folder = playlist_key.rsplit("/", 1)[0]
-    seconds = presign_seconds(settings, movie)
-
-    def signed(name: str) -> str:
-        return str(s3().generate_presigned_url(
-            "get_object", ExpiresIn=seconds,
-            Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
-
+    signed = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     out = []
     for line in _read(settings, playlist_key).splitlines():
         if line.startswith("#EXT-X-MAP"):
@@ -145,9 +141,7 @@ def segment_url(settings: Settings, movie: MovieModel, playlist_key: str, segmen
     if segment not in listed:
         raise NotFound("No such segment.")
     folder = playlist_key.rsplit("/", 1)[0]
-    return str(s3().generate_presigned_url(
-        "get_object", ExpiresIn=presign_seconds(settings, movie),
-        Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{segment}"}))
+    return media_urls(settings).object_url(f"{folder}/{segment}", presign_seconds(settings, movie))
 
 
 def trickplay_track(settings: Settings, movie: MovieModel) -> str:
@@ -155,13 +149,12 @@ def trickplay_track(settings: Settings, movie: MovieModel) -> str:
     if not movie.trickplay_vtt_key:
         raise NotFound("This movie has no thumbnail track.")
     folder = str(movie.trickplay_vtt_key).rsplit("/", 1)[0]
+    sprite_url = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     signed: dict[str, str] = {}
 
     def sign(name: str) -> str:
         if name not in signed:
-            signed[name] = str(s3().generate_presigned_url(
-                "get_object", ExpiresIn=presign_seconds(settings, movie),
-                Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
+            signed[name] = sprite_url(name)
         return signed[name]
 
     out = []
