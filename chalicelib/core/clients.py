@@ -7,6 +7,9 @@ costs nothing and `reload_settings()` gives fresh clients.
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -108,3 +111,17 @@ def queue_url(queue_name: str) -> str:
 
 
 on_settings_reload(lambda _: _queue_urls.clear())
+
+
+@contextmanager
+def listening(clients: Iterable[Any], event: str, handler: Callable[..., None]) -> Iterator[None]:
+    """Call `handler` on a botocore event of each client while the block runs (tests and
+    benchmarks count or inspect calls this way); listeners may nest."""
+    clients, hook_id = list(clients), f"listener-{uuid.uuid4().hex}"
+    for client in clients:
+        client.meta.events.register(event, handler, unique_id=hook_id)
+    try:
+        yield
+    finally:
+        for client in clients:
+            client.meta.events.unregister(event, unique_id=hook_id)

@@ -1,0 +1,88 @@
+"""What each Lambda function may touch: one declaration per function, rendered into its
+own IAM policy by cloud/policies.py. Names are settings' field names (`users`,
+`transcode_events`); cloud/stack.py finds them in template-localstack.yml.
+
+A function the app does not define is skipped when packaging, so the movie-requests
+entries (issue 7) can be declared before their handler lands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What a function may do with the objects under a prefix of a bucket.
+READ = "read"  # GetObject (also: presigning GET URLs for clients)
+WRITE = "write"  # PutObject and multipart uploads (also: presigned uploads)
+DELETE = "delete"  # DeleteObject (one by one or in batches)
+LIST = "list"  # ListBucket under the prefix, and its unfinished multipart uploads
+
+
+@dataclass(frozen=True)
+class Objects:
+    bucket: str
+    prefix: str
+    verbs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    """Tables are read (GetItem, Query, ...) or written (and read); `send_to` queues are
+    looked up by name, as the app does, before it sends."""
+
+    consumes: str | None = None  # the queue of its SQS event source
+    read_tables: tuple[str, ...] = ()
+    write_tables: tuple[str, ...] = ()
+    objects: tuple[Objects, ...] = ()
+    send_to: tuple[str, ...] = ()
+    send_email: bool = False  # SES, from the stage's sender identity only
+    run_transcoder: bool = False  # ecs:RunTask of the transcoder, iam:PassRole of its roles
+    read_signing_key: bool = False  # the CloudFront key's secret, to sign media URLs
+    probe_health: bool = False  # /api/health/: DescribeTable, HeadBucket, GetQueueUrl
+
+
+def _objects(bucket: str, *verbs: str) -> Objects:
+    return Objects(bucket, "videos/", frozenset(verbs))
+
+
+CATALOG_WRITES = ("movies", "listing")
+
+FUNCTIONS: dict[str, FunctionAccess] = {
+    "api_handler": FunctionAccess(
+        write_tables=("users", "tokens", "movies", "terms", "listing", "reviews", "watchlist",
+                      "devices", "plans", "sessions", "progress",
+                      "requests"),  # movie requests (issue 7)
+        objects=(_objects("uploads", WRITE, DELETE, LIST),
+                 _objects("media", READ, WRITE, DELETE, LIST)),
+        send_to=("notifications",
+                 "movie_requests"),  # movie requests (issue 7)
+        read_signing_key=True,
+        probe_health=True,
+    ),
+    "on_upload_notification": FunctionAccess(
+        consumes="transcode_jobs",
+        write_tables=("jobs", "transcodes", *CATALOG_WRITES),
+        objects=(_objects("uploads", READ, WRITE, DELETE),),  # drafts' files move
+        run_transcoder=True,
+    ),
+    "on_transcoder_event": FunctionAccess(
+        consumes="transcode_events",
+        write_tables=("transcodes", *CATALOG_WRITES),
+        objects=(_objects("media", DELETE, LIST),),  # replaced and partial versions
+        send_to=("notifications",),  # "your movie is ready" (issue 7)
+        run_transcoder=True,  # retries
+    ),
+    "on_notification": FunctionAccess(
+        consumes="notifications",
+        read_tables=("requests",),  # who asked for a movie (issue 7)
+        write_tables=("jobs",
+                      "watchlist"),  # a requested movie joins the watchlist (issue 7)
+        send_email=True,
+    ),
+    # Issue 7: metadata from TMDb (HTTPS, no IAM), then the source into the uploads bucket.
+    "on_movie_request_step": FunctionAccess(
+        consumes="movie_requests",
+        write_tables=("requests", "terms", "jobs", "watchlist", *CATALOG_WRITES),
+        objects=(_objects("uploads", WRITE),),
+        send_to=("movie_requests", "notifications"),
+    ),
+}
