@@ -8,7 +8,7 @@ PIP_LOG := $(VENV)/pip.log
 PYTEST_ARGS ?=
 STAGE ?= dev
 
-.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy bench bench-transcode clean
+.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode clean
 
 install: $(DEPS)
 
@@ -58,6 +58,12 @@ admin: $(DEPS)
 	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make admin EMAIL=... PASSWORD=..."; exit 2; }
 	@$(PY) -m devstack.admin --email "$(EMAIL)" --password "$(PASSWORD)"
 
+# The stage's CloudFormation template under build/$(STAGE)/ (sam.yaml + deployment.zip):
+# template-localstack.yml merged with the cloud stack by chalice package, wildcard-checked
+# and cfn-linted. `make package STAGE=prod`; README "Deploy to AWS" takes it from there.
+package: $(DEPS)
+	@$(PY) -m cloud.package --stage $(STAGE)
+
 bench: $(DEPS)
 	@$(PY) -m bench.run
 
@@ -65,4 +71,4 @@ bench-transcode: $(DEPS)
 	@$(PY) -m bench.transcode_ladder
 
 clean:
-	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache build .chalice/deployments

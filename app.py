@@ -7,7 +7,7 @@ from chalicelib.catalog.admin_routes import catalog_admin_routes
 from chalicelib.catalog.routes import catalog_routes
 from chalicelib.core.batches import BatchResponse, each_message, receive_count
 from chalicelib.core.cors import cors_middleware
-from chalicelib.core.logs import configure_logging
+from chalicelib.core.logs import configure_logging, lambda_context_middleware
 from chalicelib.core.routes import platform
 from chalicelib.core.settings import get_settings
 from chalicelib.movie_requests.fulfilment import tell_requesters
@@ -26,6 +26,7 @@ configure_logging(settings.log_level)
 
 app = Chalice(app_name="reelstack")
 app.api.binary_types.extend(sorted(set(BINARY_SEGMENT_TYPES) - set(app.api.binary_types)))
+app.register_middleware(lambda_context_middleware, "all")
 app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
 app.register_blueprint(auth_routes)

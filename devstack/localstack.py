@@ -58,6 +58,7 @@ SERVICES: Final = (
     "sts",
     "logs",
     "events",
+    "secretsmanager",  # the CloudFront signing key (REELSTACK_MEDIA_DELIVERY=cloudfront)
 )
 READY_STATES: Final = frozenset({"available", "running"})
 START_TIMEOUT_S: Final = 90.0

@@ -34,6 +34,7 @@ from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import deploy_stack
 from devstack.emulator import Emulator, find_or_start, identify, start_moto
 from tests.support.api import Browser
+from tests.support.iam import DeployedPolicies, recording_aws_calls
 from tests.support.network import free_port
 from tests.support.stack import empty_stack
 
@@ -74,14 +75,21 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def deployed_policies(deployed_stack: Settings) -> DeployedPolicies:
+    return DeployedPolicies(deployed_stack)
+
+
 @pytest.fixture
-def api(stack: Settings) -> Iterator[Client]:
+def api(stack: Settings, deployed_policies: DeployedPolicies) -> Iterator[Client]:
     """The app in-process (chalice's test client), on the emulator's stack. Whatever the
-    test does through it, no request path may Scan a table."""
+    test does through it, no request path may Scan a table, and every AWS call a request
+    made must be granted by the API function's policy in the cloud (cloud/access.py)."""
     with Client(importlib.import_module("app").app, stage_name="local") as client, \
-            counting_dynamodb_calls() as calls:
+            counting_dynamodb_calls() as calls, recording_aws_calls(stack) as aws_calls:
         yield client
     assert "Scan" not in calls, f"a request path scanned a table: {dict(calls)}"
+    assert deployed_policies.denied(aws_calls) == [], "calls the cloud policy would deny"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.clients import s3
+from chalicelib.core.media_urls import media_urls
 from chalicelib.core.settings import Settings
 
 IMAGE_KINDS = ("poster", "backdrop", "thumbnail")
@@ -48,10 +49,7 @@ def api_image_url(settings: Settings, movie_id: str, kind: str) -> str:
 
 
 def presigned_image(settings: Settings, key: str) -> str:
-    return str(s3().generate_presigned_url(
-        "get_object", Params={"Bucket": settings.buckets.media, "Key": key},
-        ExpiresIn=PRESIGNED_SECONDS,
-    ))
+    return media_urls(settings).object_url(key, PRESIGNED_SECONDS)
 
 
 def delete_prefix(bucket: str, prefix: str) -> int:

@@ -7,7 +7,6 @@ its first call, and again whenever settings are reloaded.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,22 +80,22 @@ def is_condition_failure(error: Exception) -> bool:
 def counting_dynamodb_calls() -> Iterator[Counter[str]]:
     """Count DynamoDB API calls by operation while the block runs (tests, benchmarks):
     every bound model's client, the transaction connection and the boto3 client."""
-    from chalicelib.core.clients import aws_client
+    from chalicelib.core.clients import listening
 
     calls: Counter[str] = Counter()
-    hook_id = f"count-calls-{uuid.uuid4().hex}"  # counters may nest
 
     def count(**kwargs: Any) -> None:
         calls[kwargs["model"].name] += 1
 
-    clients = {id(c): c for c in [
-        aws_client("dynamodb"), transaction_connection().client,
-        *(model._get_connection().connection.client for model in _bound_models),
-    ]}
-    for client in clients.values():
-        client.meta.events.register("before-call.dynamodb", count, unique_id=hook_id)
-    try:
+    with listening(dynamodb_clients, "before-call.dynamodb", count):
         yield calls
-    finally:
-        for client in clients.values():
-            client.meta.events.unregister("before-call.dynamodb", unique_id=hook_id)
+
+
+def dynamodb_clients() -> list[Any]:
+    """Every botocore client DynamoDB calls go through: the boto3 one, the transaction
+    connection's and each bound model's (tests hook their events)."""
+    from chalicelib.core.clients import aws_client
+
+    clients = [aws_client("dynamodb"), transaction_connection().client,
+               *(model._get_connection().connection.client for model in _bound_models)]
+    return list({id(client): client for client in clients}.values())

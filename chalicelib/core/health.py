@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +77,8 @@ def _run(name: str, probe: Callable[[Settings], str], settings: Settings) -> Dep
 
 def check_health(settings: Settings) -> HealthReport:
     with ThreadPoolExecutor(max_workers=len(PROBES)) as pool:
-        futures = [pool.submit(_run, name, probe, settings) for name, probe in PROBES.items()]
+        # Each probe runs in the request's context, so its log lines carry the request id.
+        futures = [pool.submit(contextvars.copy_context().run, _run, name, probe, settings)
+                   for name, probe in PROBES.items()]
         checks = tuple(future.result() for future in futures)
     return HealthReport(stage=settings.stage, checks=checks)

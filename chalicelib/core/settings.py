@@ -74,6 +74,7 @@ class Transcoding:
     ecs_container: str
     ecs_subnets: tuple[str, ...]
     ecs_security_groups: tuple[str, ...]
+    ecs_assign_public_ip: str
     single_put_max_bytes: int
 
     @classmethod
@@ -88,6 +89,8 @@ class Transcoding:
             ecs_container=env.get(envvars.ECS_CONTAINER, "transcoder"),
             ecs_subnets=_csv(env.get(envvars.ECS_SUBNETS, "")),
             ecs_security_groups=_csv(env.get(envvars.ECS_SECURITY_GROUPS, "")),
+            ecs_assign_public_ip=_choice(env, envvars.ECS_ASSIGN_PUBLIC_IP,
+                                         ("DISABLED", "ENABLED")),
             single_put_max_bytes=int(env.get(envvars.UPLOAD_SINGLE_PUT_MAX_BYTES,
                                               str(100 * 1024 * 1024))),
         )
@@ -116,6 +119,36 @@ class MovieRequests:
             source_max_bytes=int(env.get(envvars.SOURCE_MAX_BYTES, str(50 * 1024 ** 3))),
             source_timeout_seconds=float(env.get(envvars.SOURCE_TIMEOUT_SECONDS, "30")),
         )
+
+
+@dataclass(frozen=True)
+class MediaDelivery:
+    """Where playlists point clients: presigned S3 URLs, or signed CloudFront URLs."""
+
+    mode: str
+    cloudfront_domain: str
+    cloudfront_key_id: str
+    cloudfront_key_secret: str
+
+    @property
+    def via_cloudfront(self) -> bool:
+        return self.mode == "cloudfront"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MediaDelivery:
+        delivery = cls(
+            mode=_choice(env, envvars.MEDIA_DELIVERY, ("s3", "cloudfront")),
+            cloudfront_domain=env.get(envvars.CLOUDFRONT_DOMAIN, "").rstrip("/"),
+            cloudfront_key_id=env.get(envvars.CLOUDFRONT_KEY_ID, ""),
+            cloudfront_key_secret=env.get(envvars.CLOUDFRONT_KEY_SECRET, ""),
+        )
+        if delivery.via_cloudfront and not all(
+                (delivery.cloudfront_domain, delivery.cloudfront_key_id,
+                 delivery.cloudfront_key_secret)):
+            raise ValueError(f"{envvars.MEDIA_DELIVERY}=cloudfront needs "
+                             f"{envvars.CLOUDFRONT_DOMAIN}, {envvars.CLOUDFRONT_KEY_ID} and "
+                             f"{envvars.CLOUDFRONT_KEY_SECRET}")
+        return delivery
 
 
 @dataclass(frozen=True)
@@ -148,6 +181,7 @@ class Settings:
     cursor_secret: str
     transcoding: Transcoding
     movie_requests: MovieRequests
+    delivery: MediaDelivery
     default_plan: str
     lease_seconds: int
     heartbeat_seconds: int
@@ -195,6 +229,7 @@ class Settings:
             cursor_secret=env.get(envvars.CURSOR_SECRET, ""),
             transcoding=Transcoding.from_env(env, stage),
             movie_requests=MovieRequests.from_env(env),
+            delivery=MediaDelivery.from_env(env),
             default_plan=env.get(envvars.DEFAULT_PLAN, "basic"),
             lease_seconds=int(env.get(envvars.LEASE_SECONDS, "90")),
             heartbeat_seconds=int(env.get(envvars.HEARTBEAT_SECONDS, "30")),
@@ -235,6 +270,14 @@ def _segment_delivery(env: Mapping[str, str], stage: str) -> str:
     if value not in SEGMENT_DELIVERIES:
         raise ValueError(f"{envvars.COOKIE_SEGMENT_DELIVERY} must be one of "
                          f"{SEGMENT_DELIVERIES}, not {value!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed`; the first is the default."""
+    value = env.get(name) or allowed[0]
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 

@@ -1,10 +1,10 @@
 """Signed HLS delivery from a private bucket.
 
 The master playlist lists only the renditions the viewer's plan allows and points them at
-the API; a media playlist comes back with every segment as a presigned S3 URL, or with
-bare file names that resolve to the API's segment routes (browser players, see
-`browser_playback.py`). Playback tokens (`typ` playback) bind the user, the movie and the watch
-session.
+the API; a media playlist comes back with every segment as a signed URL (presigned S3, or
+CloudFront with a key group: see core/media_urls.py), or with bare file names that resolve
+to the API's segment routes (browser players, see `browser_playback.py`). Playback tokens
+(`typ` playback) bind the user, the movie and the watch session.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
 from chalicelib.catalog.models import MovieModel, Rendition
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Forbidden, NotFound
+from chalicelib.core.media_urls import media_urls
 from chalicelib.core.settings import Settings
 from chalicelib.playback.plans import Plan
 
@@ -155,13 +156,7 @@ def map_uris(playlist: str, uri: Callable[[str], str]) -> str:
 
 def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
     folder = playlist_key.rsplit("/", 1)[0]
-    seconds = presign_seconds(settings, movie)
-
-    def signed(name: str) -> str:
-        return str(s3().generate_presigned_url(
-            "get_object", ExpiresIn=seconds,
-            Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
-
+    signed = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     return map_uris(_read(settings, playlist_key), signed)
 
 
@@ -189,10 +184,8 @@ def _segment_key(settings: Settings, playlist_key: str, segment: str) -> str:
 
 def segment_url(settings: Settings, movie: MovieModel, playlist_key: str, segment: str) -> str:
     """A presigned URL for a segment the playlist names; anything else is 404."""
-    return str(s3().generate_presigned_url(
-        "get_object", ExpiresIn=presign_seconds(settings, movie),
-        Params={"Bucket": settings.buckets.media,
-                "Key": _segment_key(settings, playlist_key, segment)}))
+    return media_urls(settings).object_url(_segment_key(settings, playlist_key, segment),
+                                           presign_seconds(settings, movie))
 
 
 def segment_file(settings: Settings, playlist_key: str, segment: str) -> SegmentFile:
@@ -209,13 +202,12 @@ def trickplay_track(settings: Settings, movie: MovieModel) -> str:
     if not movie.trickplay_vtt_key:
         raise NotFound("This movie has no thumbnail track.")
     folder = str(movie.trickplay_vtt_key).rsplit("/", 1)[0]
+    sprite_url = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     signed: dict[str, str] = {}
 
     def sign(name: str) -> str:
         if name not in signed:
-            signed[name] = str(s3().generate_presigned_url(
-                "get_object", ExpiresIn=presign_seconds(settings, movie),
-                Params={"Bucket": settings.buckets.media, "Key": f"{folder}/{name}"}))
+            signed[name] = sprite_url(name)
         return signed[name]
 
     out = []

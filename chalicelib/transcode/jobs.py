@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from chalicelib.core.clients import queue_url
 from chalicelib.core.settings import Settings
@@ -30,6 +33,21 @@ class TranscodeJob:
             "--events-queue-url", queue_url(settings.queues.transcode_events),
             "--job-id", self.run_id, "--timeout", str(settings.transcoding.timeout_seconds),
         ]
+
+
+def run_id_of(command: Sequence[str]) -> str | None:
+    """The `--job-id` a transcoder command line carries (the inverse of `arguments`)."""
+    for flag, value in pairwise(command):
+        if flag == "--job-id":
+            return str(value)
+    return None
+
+
+def unreported_failure(run_id: str, reason: str) -> dict[str, Any]:
+    """The failed event for a transcoder that stopped without sending its own: retryable,
+    since a killed or never-started task says nothing about the upload."""
+    return {"type": "failed", "job_id": run_id, "code": "transcode_failed",
+            "retryable": True, "reason": reason}
 
 
 def split_run_id(run_id: str) -> tuple[str, int]:

@@ -15,13 +15,14 @@ from typing import Any, Protocol
 
 from chalicelib.core.clients import aws_client, queue_url, sqs
 from chalicelib.core.settings import Settings
-from chalicelib.transcode.jobs import TranscodeJob
+from chalicelib.transcode.jobs import TranscodeJob, unreported_failure
 
 logger = logging.getLogger(__name__)
 
 TRANSCODER_DIR = Path(__file__).resolve().parents[2] / "containers" / "transcoder"
 # The transcoder reports its own failures and exits 1 or 2; anything else (a signal,
-# an import error) means it could not, so the runner reports for it.
+# an import error, 3 when its closing event could not be sent) means it could not, so
+# the runner (or, on ECS, the task-stopped rule) reports for it.
 SELF_REPORTED_EXITS = {0, 1, 2}
 
 
@@ -32,9 +33,9 @@ class TaskRunner(Protocol):
 
 
 def exited_event(job: TranscodeJob, exit_code: int) -> dict[str, Any]:
-    return {"type": "failed", "job_id": job.run_id, "movie_id": job.movie_id,
-            "version": job.version, "code": "transcode_failed", "retryable": True,
-            "reason": f"the transcoder stopped unexpectedly (exit code {exit_code})"}
+    reason = f"the transcoder stopped unexpectedly (exit code {exit_code})"
+    return {**unreported_failure(job.run_id, reason), "movie_id": job.movie_id,
+            "version": job.version}
 
 
 class LocalProcessRunner:
@@ -64,8 +65,12 @@ class LocalProcessRunner:
         if code not in SELF_REPORTED_EXITS:
             logger.warning("transcoder died", extra={"job": job.run_id, "code": code,
                                                      "log": log})
-            sqs().send_message(QueueUrl=queue_url(self.settings.queues.transcode_events),
-                               MessageBody=json.dumps(exited_event(job, code)))
+            try:
+                sqs().send_message(QueueUrl=queue_url(self.settings.queues.transcode_events),
+                                   MessageBody=json.dumps(exited_event(job, code)))
+            except Exception:  # the stack itself is gone (make run stopping): say so
+                logger.exception("could not report the transcoder's end",
+                                 extra={"job": job.run_id})
 
 
 class DockerRunner:
@@ -102,7 +107,7 @@ class EcsRunner:
             networkConfiguration={"awsvpcConfiguration": {
                 "subnets": list(config.ecs_subnets),
                 "securityGroups": list(config.ecs_security_groups),
-                "assignPublicIp": "DISABLED",
+                "assignPublicIp": config.ecs_assign_public_ip,
             }},
             overrides={"containerOverrides": [{
                 "name": config.ecs_container, "command": job.arguments(self.settings),

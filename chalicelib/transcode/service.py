@@ -24,6 +24,7 @@ from chalicelib.movie_requests.steps import announce_settled
 from chalicelib.transcode.jobs import TranscodeJob, split_run_id
 from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
 from chalicelib.transcode.runners import TaskRunner, task_runner
+from chalicelib.transcode.task_events import is_task_state_change, unreported_stop
 from chalicelib.transcode.uploads import UploadedObject, uploaded_objects
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,14 @@ def _job(record: TranscodeJobModel) -> TranscodeJob:
 
 
 def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None) -> str:
-    """Apply one transcoder event; returns what was done (for logs and tests)."""
+    """Apply one transcoder event, or an ECS task-state change that stands for one;
+    returns what was done (for logs and tests)."""
     event = _parse_event(message_body)
+    if is_task_state_change(event):
+        stopped = unreported_stop(event, get_settings().transcoding.ecs_container)
+        if stopped is None:
+            return "ignored: nothing to report for this task"
+        event = stopped
     job_id, attempt = split_run_id(str(event["job_id"]))
     try:
         record = TranscodeJobModel.get(job_id, consistent_read=True)
@@ -118,6 +125,8 @@ def _parse_event(body: str) -> dict[str, Any]:
         event = json.loads(body)
     except ValueError:
         raise InvalidInput("A transcoder event must be JSON.") from None
+    if isinstance(event, dict) and is_task_state_change(event):
+        return event
     if not isinstance(event, dict) or event.get("type") not in ("progress", "ready", "failed") \
             or not isinstance(event.get("job_id"), str):
         raise InvalidInput("Not a transcoder event.")

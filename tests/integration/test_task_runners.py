@@ -14,8 +14,11 @@ import pytest
 from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
-from chalicelib.transcode.runners import EcsRunner, LocalProcessRunner
+from chalicelib.transcode.runners import EcsRunner, LocalProcessRunner, task_runner
+from cloud import names
+from cloud.package import stage_environment
 from devstack.emulator import Emulator, EmulatorKind, start_moto
+from tests.support.cloud import FakeStack, api_shape, stage_merge_template
 from tests.support.network import free_port
 
 JOB = TranscodeJob("job1", 2, "movie1", "v20260101T000000ab", "uploads", "videos/movie1/a b.mp4")
@@ -33,35 +36,47 @@ def ecs_endpoint(emulator: Emulator, tmp_path: Path) -> Iterator[str]:
     private.stop()
 
 
-def test_ecs_runtask_carries_the_job_as_the_container_command(
+def test_ecs_runtask_starts_the_packaged_task_definition_with_the_job_as_its_command(
     stack: Settings, ecs_endpoint: str
 ) -> None:
+    """The task definition and the runner's settings come from the cloud template, as
+    deployed; the overrides are the ones the upload handler builds."""
     ecs = boto3.client("ecs", endpoint_url=ecs_endpoint, region_name=stack.region)
     ec2 = boto3.client("ec2", endpoint_url=ecs_endpoint, region_name=stack.region)
-    ecs.create_cluster(clusterName="transcoders")
-    ecs.register_task_definition(
-        family="transcoder", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-        cpu="2048", memory="4096",
-        containerDefinitions=[{"name": "transcoder", "image": "reelstack-transcoder:1",
-                               "cpu": 2048, "memory": 4096}],
-    )
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     # As Fargate VPCs usually are (and moto's task ENIs need it, getmoto/moto#9179).
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="transcoders", Description="transcoders",
                                       VpcId=vpc)["GroupId"]
-    settings = dataclasses.replace(stack, transcoding=dataclasses.replace(
-        stack.transcoding, runner="ecs", ecs_cluster="transcoders",
-        ecs_task_definition="transcoder", ecs_subnets=(subnet,), ecs_security_groups=(group,)))
+    template = stage_merge_template("dev")
+    cloud = FakeStack({"TranscoderSubnetIds": [subnet], names.TRANSCODER_SECURITY_GROUP: group,
+                       "TranscoderAssignPublicIp": "DISABLED", "TranscoderImageTag": "1",
+                       names.PREFIX: "reelstack-dev"})
+    resources = template["Resources"]
+    ecs.create_cluster(**api_shape(cloud.resolve(
+        resources[names.TRANSCODER_CLUSTER]["Properties"])))
+    definition = api_shape(cloud.resolve(resources[names.TRANSCODER_TASK_DEFINITION]["Properties"]))
+    registered = ecs.register_task_definition(**definition)["taskDefinition"]
+    cloud.values |= {names.TRANSCODER_CLUSTER: "reelstack-dev-transcoders",
+                     names.TRANSCODER_TASK_DEFINITION: registered["taskDefinitionArn"]}
+    environment = cloud.resolve(template["Globals"]["Function"]["Environment"]["Variables"])
+    cloud_settings = Settings.from_env({**stage_environment("dev"), **environment,
+                                        "AWS_ENDPOINT_URL": stack.endpoint_url or ""})
+    settings = dataclasses.replace(stack, transcoding=cloud_settings.transcoding)
+    assert isinstance(task_runner(settings), EcsRunner)
 
     task_arn = EcsRunner(settings, ecs).start(JOB)
 
-    [task] = ecs.describe_tasks(cluster="transcoders", tasks=[task_arn])["tasks"]
+    [task] = ecs.describe_tasks(cluster="reelstack-dev-transcoders", tasks=[task_arn])["tasks"]
+    assert task["taskDefinitionArn"] == registered["taskDefinitionArn"]
+    assert (registered["cpu"], registered["memory"], registered["networkMode"]) == (
+        "4096", "8192", "awsvpc")
+    assert task["launchType"] == "FARGATE"
     [override] = task["overrides"]["containerOverrides"]
-    assert override["name"] == "transcoder"
+    assert override["name"] == registered["containerDefinitions"][0]["name"] == "transcoder"
     command = override["command"]
-    assert command[:3] == ["run", "--source-bucket", "uploads"]
+    assert command == JOB.arguments(settings)
     assert command[command.index("--source-key") + 1] == "videos/movie1/a b.mp4"
     assert command[command.index("--job-id") + 1] == "job1.2"
     assert command[command.index("--events-queue-url") + 1] == queue_url(

@@ -14,38 +14,18 @@ from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.models import TranscodeJobModel
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from tests.support.catalog import make_movie
-from tests.support.uploads import RecordingRunner, next_upload_notification
+from tests.support.uploads import (
+    RecordingRunner,
+    failed_event,
+    next_upload_notification,
+    ready_event,
+    upload,
+)
 
 
 @pytest.fixture
 def runner() -> RecordingRunner:
     return RecordingRunner()
-
-
-def upload(settings: Settings, key: str, body: bytes = b"video bytes") -> str:
-    aws_client("s3").put_object(Bucket=settings.buckets.uploads, Key=key, Body=body)
-    return next_upload_notification(settings)
-
-
-def ready_event(job: TranscodeJob, **overrides: Any) -> str:
-    prefix = f"videos/{job.movie_id}/{job.version}"
-    return json.dumps({
-        "type": "ready", "job_id": job.run_id, "movie_id": job.movie_id,
-        "version": job.version, "duration": 6.0, "audio": True,
-        "master_playlist_key": f"{prefix}/master.m3u8",
-        "thumbnail_key": f"{prefix}/thumbnail.jpg", "vtt_key": f"{prefix}/thumbnails.vtt",
-        "renditions": [{"name": f"{h}p", "height": h, "width": h * 16 // 9,
-                        "bandwidth": h * 3000, "codecs": "avc1.64001f,mp4a.40.2",
-                        "playlist_key": f"{prefix}/{h}p/index.m3u8", "bytes": 1000}
-                       for h in (480, 720)],
-        **overrides,
-    })
-
-
-def failed_event(job: TranscodeJob, retryable: bool, reason: str = "ffmpeg was killed") -> str:
-    return json.dumps({"type": "failed", "job_id": job.run_id, "movie_id": job.movie_id,
-                       "version": job.version, "code": "transcode_failed", "reason": reason,
-                       "retryable": retryable})
 
 
 def test_an_upload_for_a_movie_starts_one_job(stack: Settings, runner: RecordingRunner) -> None:
@@ -157,3 +137,79 @@ def test_events_of_an_unknown_job_or_garbage(stack: Settings) -> None:
         "ignored: unknown job")
     with pytest.raises(Exception, match="transcoder event"):
         handle_transcoder_event(json.dumps({"type": "party"}))
+
+
+def task_stopped(settings: Settings, job: TranscodeJob, exit_code: int | None,
+                 **detail: Any) -> str:
+    """An ECS Task State Change as EventBridge puts it on the queue, for the task the
+    ECS runner started with the job's command line."""
+    container: dict[str, Any] = {"name": "transcoder", "lastStatus": "STOPPED"}
+    if exit_code is not None:
+        container["exitCode"] = exit_code
+    return json.dumps({
+        "version": "0", "source": "aws.ecs", "detail-type": "ECS Task State Change",
+        "detail": {
+            "lastStatus": "STOPPED", "stopCode": "EssentialContainerExited",
+            "stoppedReason": "Essential container in task exited", "containers": [container],
+            "overrides": {"containerOverrides": [
+                {"name": "transcoder", "command": job.arguments(settings)}]},
+            **detail,
+        },
+    })
+
+
+def test_a_task_killed_before_it_reported_is_retried(
+    stack: Settings, runner: RecordingRunner
+) -> None:
+    movie = make_movie("Out of memory", status="draft")
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/a.mp4"), runner)
+    job = runner.started[0]
+
+    outcome = handle_transcoder_event(task_stopped(stack, job, 137), runner)
+
+    assert outcome == "retrying (attempt 2)"
+    assert TranscodeJobModel.get(job.job_id).reason == (
+        "the transcoder task exited with code 137: Essential container in task exited")
+
+
+def test_a_task_that_never_started_is_retried_then_fails_the_movie(
+    stack: Settings, runner: RecordingRunner
+) -> None:
+    movie = make_movie("No image", status="draft")
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/a.mp4"), runner)
+    never_started = {"stopCode": "TaskFailedToStart",
+                     "stoppedReason": "CannotPullContainerError: image not found"}
+
+    outcomes = [handle_transcoder_event(task_stopped(stack, runner.started[-1], None,
+                                                     **never_started), runner)
+                for _ in range(3)]
+
+    assert outcomes == ["retrying (attempt 2)", "retrying (attempt 3)", "failed"]
+    assert MovieModel.get(movie.movie_id).status_reason == (
+        "the transcoder task never started: CannotPullContainerError: image not found")
+
+
+@pytest.mark.parametrize("exit_code", [0, 1, 2])
+def test_a_task_whose_transcoder_reported_changes_nothing(
+    stack: Settings, runner: RecordingRunner, exit_code: int
+) -> None:
+    movie = make_movie("Reported", status="draft")
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/a.mp4"), runner)
+
+    outcome = handle_transcoder_event(task_stopped(stack, runner.started[0], exit_code), runner)
+
+    assert outcome == "ignored: nothing to report for this task"
+    assert TranscodeJobModel.get(runner.started[0].job_id).state == "running"
+
+
+def test_task_changes_that_are_not_a_stopped_transcoder_are_ignored(stack: Settings) -> None:
+    job = TranscodeJob("nope", 1, "m", "v1", "uploads", "videos/m/a.mp4")
+    running = json.loads(task_stopped(stack, job, None))
+    running["detail"]["lastStatus"] = "RUNNING"
+    other_task = json.loads(task_stopped(stack, job, 137))
+    other_task["detail"]["overrides"]["containerOverrides"][0]["command"] = ["serve"]
+
+    for change in (running, other_task):
+        assert handle_transcoder_event(json.dumps(change)) == (
+            "ignored: nothing to report for this task")
+    assert handle_transcoder_event(task_stopped(stack, job, 137)) == "ignored: unknown job"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import Settings
@@ -32,3 +34,29 @@ class RecordingRunner:
     def start(self, job: TranscodeJob) -> str:
         self.started.append(job)
         return f"recorded:{len(self.started)}"
+
+
+def upload(settings: Settings, key: str, body: bytes = b"video bytes") -> str:
+    aws_client("s3").put_object(Bucket=settings.buckets.uploads, Key=key, Body=body)
+    return next_upload_notification(settings)
+
+
+def ready_event(job: TranscodeJob, **overrides: Any) -> str:
+    prefix = f"videos/{job.movie_id}/{job.version}"
+    return json.dumps({
+        "type": "ready", "job_id": job.run_id, "movie_id": job.movie_id,
+        "version": job.version, "duration": 6.0, "audio": True,
+        "master_playlist_key": f"{prefix}/master.m3u8",
+        "thumbnail_key": f"{prefix}/thumbnail.jpg", "vtt_key": f"{prefix}/thumbnails.vtt",
+        "renditions": [{"name": f"{h}p", "height": h, "width": h * 16 // 9,
+                        "bandwidth": h * 3000, "codecs": "avc1.64001f,mp4a.40.2",
+                        "playlist_key": f"{prefix}/{h}p/index.m3u8", "bytes": 1000}
+                       for h in (480, 720)],
+        **overrides,
+    })
+
+
+def failed_event(job: TranscodeJob, retryable: bool, reason: str = "ffmpeg was killed") -> str:
+    return json.dumps({"type": "failed", "job_id": job.run_id, "movie_id": job.movie_id,
+                       "version": job.version, "code": "transcode_failed", "reason": reason,
+                       "retryable": retryable})

@@ -78,3 +78,26 @@ def test_a_link_template_must_have_both_placeholders(name: str) -> None:
     assert Settings.from_env({}).activation_link_template == ""
     with pytest.raises(ValueError, match=r"\{token\} is missing"):
         Settings.from_env({name: "https://spa.example/page.html?uid={uid}"})
+
+
+def test_media_goes_through_s3_unless_cloudfront_is_configured_in_full() -> None:
+    assert not Settings.from_env({}).delivery.via_cloudfront
+    cloudfront = Settings.from_env({
+        "REELSTACK_MEDIA_DELIVERY": "cloudfront",
+        "REELSTACK_CLOUDFRONT_DOMAIN": "d1.cloudfront.net/",
+        "REELSTACK_CLOUDFRONT_KEY_ID": "K1", "REELSTACK_CLOUDFRONT_KEY_SECRET": "rs/key",
+    }).delivery
+    assert (cloudfront.via_cloudfront, cloudfront.cloudfront_domain) == (
+        True, "d1.cloudfront.net")
+    with pytest.raises(ValueError, match="REELSTACK_CLOUDFRONT_KEY_ID"):
+        Settings.from_env({"REELSTACK_MEDIA_DELIVERY": "cloudfront"})
+    with pytest.raises(ValueError, match="REELSTACK_MEDIA_DELIVERY"):
+        Settings.from_env({"REELSTACK_MEDIA_DELIVERY": "ftp"})
+
+
+def test_fargate_tasks_get_a_public_ip_only_when_asked() -> None:
+    assert Settings.from_env({}).transcoding.ecs_assign_public_ip == "DISABLED"
+    enabled = Settings.from_env({"REELSTACK_ECS_ASSIGN_PUBLIC_IP": "ENABLED"})
+    assert enabled.transcoding.ecs_assign_public_ip == "ENABLED"
+    with pytest.raises(ValueError, match="REELSTACK_ECS_ASSIGN_PUBLIC_IP"):
+        Settings.from_env({"REELSTACK_ECS_ASSIGN_PUBLIC_IP": "yes"})

@@ -15,16 +15,19 @@ from pathlib import Path
 from types import FrameType
 
 from transcoder import envvars
-from transcoder.errors import JobInterrupted, NotAVideo, TranscoderError
-from transcoder.events import JobIdentity, SqsEventSink
+from transcoder.errors import EventNotSent, JobInterrupted, NotAVideo, TranscoderError
+from transcoder.events import JobIdentity, LoggedEventSink, SqsEventSink
 from transcoder.job import JobRequest, run_job
+from transcoder.logs import JsonLineFormatter
 from transcoder.probe import probe_source
 from transcoder.storage import S3ObjectStore
 
 # 2 tells the job's caller the upload itself is bad (mark it failed, do not retry);
-# 1 is any other failure, which a retry may cure.
+# 1 is any other failure, which a retry may cure. Both were reported on the events queue;
+# 3 says the closing event could not be sent, so whoever started the job must report it.
 EXIT_NOT_A_VIDEO = 2
 EXIT_FAILURE = 1
+EXIT_UNREPORTED = 3
 DEFAULT_TIMEOUT_SECONDS = 3600.0
 # Movie ids and versions become parts of S3 keys: no slashes, no "..", nothing odd.
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -39,12 +42,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except TranscoderError as error:
         _print_error(error.code, error.reason)
-        return EXIT_NOT_A_VIDEO if isinstance(error, NotAVideo) else EXIT_FAILURE
+        return exit_status(error)
+
+
+def exit_status(error: TranscoderError) -> int:
+    if isinstance(error, EventNotSent):
+        return EXIT_UNREPORTED
+    return EXIT_NOT_A_VIDEO if isinstance(error, NotAVideo) else EXIT_FAILURE
 
 
 def configure_logging() -> None:
-    """For a process of its own only: stderr carries the logs beside the error JSON."""
-    logging.basicConfig(level=os.environ.get(envvars.LOG_LEVEL, "WARNING"), stream=sys.stderr)
+    """For a process of its own only: stderr carries the logs (one JSON object a line, as
+    the task's log group and its metric filters read them) beside the error JSON."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLineFormatter())
+    logging.basicConfig(level=os.environ.get(envvars.LOG_LEVEL, "WARNING"), handlers=[handler])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +106,7 @@ def run_transcode_job(args: argparse.Namespace) -> int:
         media_bucket=args.media_bucket, timeout_seconds=args.timeout, work_dir=args.work_dir,
     )
     event = run_job(request, store=S3ObjectStore(),
-                    events=SqsEventSink(args.events_queue_url))
+                    events=LoggedEventSink(SqsEventSink(args.events_queue_url)))
     if event["type"] == "ready":
         print(json.dumps(event))
         return 0

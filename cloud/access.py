@@ -1,0 +1,92 @@
+"""What each Lambda function may touch: one declaration per function, rendered into its
+own IAM policy by cloud/policies.py. Names are settings' field names (`users`,
+`transcode_events`); cloud/stack.py finds them in template-localstack.yml.
+
+A function the app does not define is skipped when packaging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What a function may do with the objects under a prefix of a bucket.
+READ = "read"  # GetObject (also: presigning GET URLs for clients)
+WRITE = "write"  # PutObject and multipart uploads (also: presigned uploads)
+DELETE = "delete"  # DeleteObject (one by one or in batches)
+LIST = "list"  # ListBucket under the prefix, and its unfinished multipart uploads
+
+
+@dataclass(frozen=True)
+class Objects:
+    bucket: str
+    prefix: str
+    verbs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    """Tables are read (GetItem, Query, ...) or written (and read); `send_to` queues are
+    looked up by name, as the app does, before it sends."""
+
+    consumes: str | None = None  # the queue of its SQS event source
+    read_tables: tuple[str, ...] = ()
+    write_tables: tuple[str, ...] = ()
+    objects: tuple[Objects, ...] = ()
+    send_to: tuple[str, ...] = ()
+    send_email: bool = False  # SES, from the stage's sender identity only
+    run_transcoder: bool = False  # ecs:RunTask of the transcoder, iam:PassRole of its roles
+    read_signing_key: bool = False  # the CloudFront key's secret, to sign media URLs
+    probe_health: bool = False  # /api/health/: DescribeTable, HeadBucket, GetQueueUrl
+    read_ingest: bool = False  # movie request sources in the optional ingest bucket
+
+
+def _objects(bucket: str, *verbs: str) -> Objects:
+    return Objects(bucket, "videos/", frozenset(verbs))
+
+
+CATALOG_WRITES = ("movies", "listing")
+
+FUNCTIONS: dict[str, FunctionAccess] = {
+    "api_handler": FunctionAccess(
+        write_tables=("users", "tokens", "movies", "terms", "listing", "reviews", "watchlist",
+                      "devices", "plans", "sessions", "progress", "requests"),
+        objects=(_objects("uploads", WRITE, DELETE, LIST),
+                 _objects("media", READ, WRITE, DELETE, LIST)),
+        send_to=("notifications", "movie_requests"),
+        read_signing_key=True,
+        probe_health=True,
+        read_ingest=True,  # an admin's approval looks for a source
+    ),
+    "on_upload_notification": FunctionAccess(
+        consumes="transcode_jobs",
+        write_tables=("jobs", "transcodes", *CATALOG_WRITES),
+        objects=(_objects("uploads", READ, WRITE, DELETE),),  # drafts' files move
+        run_transcoder=True,
+    ),
+    "on_transcoder_event": FunctionAccess(
+        consumes="transcode_events",
+        write_tables=("transcodes", *CATALOG_WRITES),
+        objects=(_objects("media", DELETE, LIST),),  # replaced and partial versions
+        send_to=("notifications",),  # a requested movie is ready (or failed)
+        run_transcoder=True,  # retries
+    ),
+    "on_notification": FunctionAccess(
+        consumes="notifications",
+        read_tables=("users",),  # a requester's address
+        # Requests settle (and their quota items); a ready movie joins each requester's
+        # list; a failed request's draft goes with its reviews, cards and files.
+        write_tables=("jobs", "requests", "watchlist", "reviews", *CATALOG_WRITES),
+        objects=(_objects("uploads", DELETE, LIST), _objects("media", DELETE, LIST)),
+        send_email=True,
+    ),
+    # TMDb over HTTPS (no IAM), the draft and its artwork, then the source into the uploads
+    # bucket (a multipart upload, or a copy from the ingest bucket).
+    "on_movie_request_step": FunctionAccess(
+        consumes="movie_requests",
+        write_tables=("requests", "terms", "jobs", "watchlist", "reviews", *CATALOG_WRITES),
+        objects=(_objects("uploads", WRITE, DELETE, LIST),
+                 _objects("media", WRITE, DELETE, LIST)),
+        send_to=("movie_requests", "notifications"),
+        read_ingest=True,
+    ),
+}

@@ -1,0 +1,26 @@
+"""Logical ids of the resources the cloud stack adds, shared by the modules that declare
+them and the policies that point at them."""
+
+TRANSCODER_CLUSTER = "TranscoderCluster"
+TRANSCODER_TASK_DEFINITION = "TranscoderTaskDefinition"
+TRANSCODER_TASK_ROLE = "TranscoderTaskRole"
+TRANSCODER_EXECUTION_ROLE = "TranscoderExecutionRole"
+TRANSCODER_SECURITY_GROUP = "TranscoderSecurityGroup"
+TRANSCODER_LOG_GROUP = "TranscoderLogGroup"
+TRANSCODER_REPOSITORY = "TranscoderRepository"
+TRANSCODER_STOPPED_RULE = "TranscoderTaskStoppedRule"
+
+MEDIA_DISTRIBUTION = "MediaDistribution"
+MEDIA_SIGNING_PUBLIC_KEY = "MediaSigningPublicKey"
+MEDIA_SIGNING_KEY_SECRET = "MediaSigningKeySecret"
+
+ALARM_TOPIC = "AlarmTopic"
+
+# Parameters of the packaged template.
+PREFIX = "Prefix"
+SES_IDENTITY = "SesIdentity"
+SES_SENDER = "SesSender"
+SOURCE_INGEST_BUCKET = "SourceIngestBucket"
+
+# Conditions of the packaged template.
+HAS_INGEST_BUCKET = "HasIngestBucket"
