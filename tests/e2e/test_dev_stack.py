@@ -16,8 +16,7 @@ import pytest
 import requests
 
 from devstack.emulator import identify
-from devstack.mailbox import mail_to
-from tests.support.dev_stack import DevStack, healthy, running_dev_stack, wait_for
+from tests.support.dev_stack import DevStack, healthy, running_dev_stack, signed_up, wait_for
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-e2e"
@@ -56,26 +55,9 @@ def test_ctrl_c_stops_everything_it_started(dev_stack: DevStack) -> None:
 
 def test_an_spa_user_signs_up_by_mail_and_signs_in_with_cookies(dev_stack: DevStack) -> None:
     email, password = f"e2e-{time.monotonic_ns()}@example.com", "an e2e passphrase"
-    browser = requests.Session()
+    browser = signed_up(dev_stack, email, password, origin="http://127.0.0.1:8080")
     api = dev_stack.api_url
-    headers = {"Origin": "http://127.0.0.1:8080"}
 
-    registered = browser.post(f"{api}/api/register/", json={
-        "email": email, "password": password, "confirmed_password": password,
-    }, headers=headers, timeout=10)
-    assert registered.status_code == 201
-    assert registered.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8080"
-    links: list[str] = []
-
-    def mailed() -> bool:
-        links[:] = [link for mail in mail_to(dev_stack.endpoint, email) for link in mail.links]
-        return bool(links)
-
-    wait_for(mailed, 30, "the activation e-mail (notifications queue -> SES)")
-    assert browser.get(links[0], timeout=10).status_code == 200
-    login = browser.post(f"{api}/api/login/", json={"email": email, "password": password},
-                         timeout=10)
-    assert login.status_code == 200
     assert browser.get(f"{api}/api/me/", timeout=10).json()["email"] == email
     assert browser.post(f"{api}/api/token/refresh/", json={}, timeout=10).status_code == 200
     assert browser.post(f"{api}/api/logout/", json={}, timeout=10).status_code == 200

@@ -51,6 +51,15 @@ def configure(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> Non
     reload_settings()
 
 
+def approve_and_run(browser: Browser, admin: dict[str, str], request_id: str,
+                    source_url: str) -> None:
+    """An admin approves with the source; the loop then runs as far as it can."""
+    approved = browser.post(f"/api/admin/requests/{request_id}/approve/",
+                            {"source_url": source_url}, headers=admin)
+    assert approved.status_code == 202, approved.json_body
+    run_request_loop()
+
+
 def open_count(user_id: str) -> int:
     return int(RequestRecord.get(quota_key(user_id), consistent_read=True).open_count or 0)
 
@@ -191,9 +200,7 @@ def test_approval_acquires_the_source_into_the_uploads_bucket_by_multipart(
     user = make_account()
     request_id = ask(browser, user, {"tmdb_id": 603})["request_id"]
 
-    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
-                 headers=admin)
-    run_request_loop()
+    approve_and_run(browser, admin, request_id, url)
 
     request = ledger.get_request(request_id)
     assert request.state == "transcoding"
@@ -213,9 +220,7 @@ def test_redelivered_steps_change_nothing(
 ) -> None:
     url = world.serve("matrix.mp4", MP4_HEAD + b"\0" * 1000)
     request_id = ask(browser, make_account(), {"tmdb_id": 603})["request_id"]
-    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
-                 headers=admin)
-    run_request_loop()
+    approve_and_run(browser, admin, request_id, url)
     movie_id = ledger.get_request(request_id).movie_id
 
     for step in (steps.CATALOG, steps.ACQUIRE, steps.CATALOG):
@@ -237,9 +242,7 @@ def test_a_ready_movie_mails_each_requester_once_and_fills_their_list(
     users = [make_account(), make_account()]
     request_id = ask(browser, users[0], {"tmdb_id": 603})["request_id"]
     ask(browser, users[1], {"tmdb_id": 603})
-    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
-                 headers=admin)
-    run_request_loop()
+    approve_and_run(browser, admin, request_id, url)
     movie_id = str(ledger.get_request(request_id).movie_id)
 
     # What the transcode-events handler does when the transcoder reports ready.
@@ -285,9 +288,7 @@ def test_an_unusable_source_fails_the_request_with_the_reason(
     user = make_account()
     request_id = ask(browser, user, {"tmdb_id": 603})["request_id"]
 
-    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
-                 headers=admin)
-    run_request_loop()
+    approve_and_run(browser, admin, request_id, url)
 
     request = ledger.get_request(request_id)
     assert request.state == "failed"

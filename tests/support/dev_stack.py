@@ -32,14 +32,20 @@ class DevStack:
                             region_name="us-east-1")
 
 
-def signed_up(stack: DevStack, email: str, password: str) -> requests.Session:
-    """A user who registered, activated from the e-mail and signed in (cookie flow)."""
+def signed_up(stack: DevStack, email: str, password: str,
+              origin: str | None = None) -> requests.Session:
+    """A user who registered, activated from the e-mail and signed in (cookie flow), from
+    a page on `origin` if one is given."""
     from devstack.mailbox import mail_to
 
     browser, api = requests.Session(), stack.api_url
+    if origin:
+        browser.headers["Origin"] = origin
     registered = browser.post(f"{api}/api/register/", json={
         "email": email, "password": password, "confirmed_password": password}, timeout=10)
     assert registered.status_code == 201, registered.text
+    if origin:
+        assert registered.headers["Access-Control-Allow-Origin"] == origin
     links: list[str] = []
 
     def mailed() -> bool:
