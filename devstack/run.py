@@ -94,6 +94,9 @@ def main() -> None:
     api: subprocess.Popen[bytes] | None = None
     dispatcher: EventDispatcher | None = None
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Python leaves SIGINT ignored when it started ignored (a job a script put in the
+    # background): Ctrl-C, and the tests' SIGINT, must stop the stack all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         deploy_stack(settings)
         api = start_api(args.host, args.port)
