@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chalicelib.catalog import importer, service
 from chalicelib.catalog.media import image_url
-from chalicelib.catalog.models import ListingModel, MovieModel
+from chalicelib.catalog.models import MovieModel
 from chalicelib.catalog.movies import get_movie, save_and_reindex
 from chalicelib.catalog.tmdb import TmdbClient
 from chalicelib.core.errors import NotFound
@@ -27,11 +27,11 @@ class RequestedMovie:
 
 
 def movie_for_tmdb(tmdb_id: int) -> MovieModel | None:
-    found = next(iter(ListingModel.query(f"tmdb#{tmdb_id}", limit=1)), None)
-    if found is None:
+    movie_id = importer.already_imported(tmdb_id)
+    if movie_id is None:
         return None
     try:
-        return get_movie(found.movie_id)
+        return get_movie(movie_id)
     except NotFound:
         return None
 

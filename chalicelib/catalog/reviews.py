@@ -3,8 +3,6 @@ transaction as the review, so the average stays exact under concurrent reviews."
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +13,7 @@ from chalicelib.catalog.models import MovieModel, ReviewModel
 from chalicelib.catalog.movies import now, refresh_cards, visible_movie
 from chalicelib.core import validation
 from chalicelib.core.cursors import cursor_after, start_key
-from chalicelib.core.dynamo import transaction_connection
+from chalicelib.core.dynamo import back_off, transaction_connection
 from chalicelib.core.errors import Conflict, NotFound
 
 RETRIES = 8
@@ -66,15 +64,11 @@ def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) ->
                                "instead.") from None
             if reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise NotFound(f"No movie {movie_id!r}.") from None
-            _back_off(attempt)  # another review of the movie was being written: again
+            back_off(attempt, 0.05)  # another review of the movie was being written: again
             continue
         refresh_cards(movie_id)
         return review
     raise Conflict("The movie is being reviewed by many people right now; try again.")
-
-
-def _back_off(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
 
 
 def _mine(movie_id: str, user_id: str) -> ReviewModel:
@@ -100,7 +94,7 @@ def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewMo
                                    actions=[MovieModel.rating_sum.add(new - old)],
                                    condition=MovieModel.movie_id.exists())
         except TransactWriteError:
-            _back_off(attempt)  # the review or the movie changed meanwhile: read again
+            back_off(attempt, 0.05)  # the review or the movie changed meanwhile: read again
             continue
         refresh_cards(movie_id)
         return _mine(movie_id, user_id)
@@ -118,7 +112,7 @@ def delete_review(movie_id: str, user_id: str) -> None:
                     MovieModel.rating_count.add(-1),
                 ], condition=MovieModel.movie_id.exists())
         except TransactWriteError:
-            _back_off(attempt)
+            back_off(attempt, 0.05)
             continue
         refresh_cards(movie_id)
         return

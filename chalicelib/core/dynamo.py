@@ -7,6 +7,8 @@ its first call, and again whenever settings are reloaded.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -69,6 +71,12 @@ def transaction_connection() -> Connection:
         _transaction_connections.clear()
         _transaction_connections[settings] = connection
     return connection
+
+
+def back_off(attempt: int, base_seconds: float) -> None:
+    """Sleep before retrying a transaction that conflicted with another: a random share of
+    an exponentially growing window, so writers that collided do not collide again."""
+    time.sleep(random.uniform(0, base_seconds * 2 ** min(attempt, 6)))
 
 
 def is_condition_failure(error: Exception) -> bool:

@@ -9,8 +9,6 @@ request settles, guarded by the requester item's `closed_at`).
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, U
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.cursors import cursor_after, start_key
-from chalicelib.core.dynamo import is_condition_failure, transaction_connection
+from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, NotFound, TooManyRequests
 from chalicelib.movie_requests.models import (
     OPEN_STATES,
@@ -36,6 +34,7 @@ from chalicelib.movie_requests.models import (
 RETRIES = 10
 CONDITION_FAILED = "ConditionalCheckFailed"
 QUOTA_RETRY_AFTER_SECONDS = 3600
+CONFLICT_BACK_OFF_SECONDS = 0.02  # transactions on one popular request conflict
 
 
 class RequestQuotaReached(TooManyRequests):
@@ -117,7 +116,7 @@ def join_request(request_id: str, user_id: str, max_open: int) -> RequestRecord:
                 raise _quota_reached(max_open) from None
             if settled == CONDITION_FAILED:
                 raise RequestSettled("The request settled meanwhile.") from None
-            _back_off(attempt)
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         return get_request(request_id)
     raise Conflict("Many people are asking for this movie right now; try again.")
@@ -146,7 +145,7 @@ def file_request(movie: WantedMovie, user_id: str, max_open: int) -> RequestReco
                 return None
             if over_quota == CONDITION_FAILED:
                 raise _quota_reached(max_open) from None
-            _back_off(attempt)
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         return request
     raise Conflict("Many people are asking for this movie right now; try again.")
@@ -177,11 +176,6 @@ def _reasons(error: TransactWriteError) -> list[str | None]:
     puts, updates (each transaction here is written in that order, so indexes match)."""
     reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
     return reasons + [None] * 4
-
-
-def _back_off(attempt: int) -> None:
-    # Transactions on one popular request conflict; spread the retries out.
-    time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 6)))
 
 
 def move(request_id: str, to_state: str, *, allowed_from: Iterable[str],
@@ -234,7 +228,7 @@ def close_requester(request_id: str, user_id: str) -> bool:
         except TransactWriteError as error:
             if CONDITION_FAILED in _reasons(error)[:2]:
                 return False  # closed before, or the user is gone
-            _back_off(attempt)
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         return True
     raise Conflict(f"Could not close request {request_id} for {user_id}; retry.")
