@@ -91,27 +91,31 @@ def _suffix(viewer: Viewer) -> str:
     return f"?token={quote(viewer.token)}" if viewer.token else ""
 
 
-def master_playlist(settings: Settings, movie: MovieModel, viewer: Viewer) -> str:
-    """The stored master with the renditions above the viewer's plan left out."""
-    lines = _read(settings, str(movie.master_playlist_key)).splitlines()
+def master_playlist(settings: Settings, movie: MovieModel, viewer: Viewer,
+                    only: str | None = None) -> str:
+    """The stored master with the renditions above the viewer's plan left out (and all but
+    `only`, for a player that asked for one rendition), every playlist named by its API
+    URL."""
     base = f"{settings.public_api_url}/api/video/{movie.movie_id}"
+
+    def api_url(uri: str) -> str:
+        return f"{base}/{_folder(uri)}/media.m3u8{_suffix(viewer)}"
+
     kept: list[str] = []
-    skip_next, allowed = False, 0
-    for line in lines:
+    variant: str | None = None  # a stream's tags, waiting for the URI line after them
+    allowed = 0
+    for line in _read(settings, str(movie.master_playlist_key)).splitlines():
         if line.startswith("#EXT-X-STREAM-INF"):
-            size = RESOLUTION.search(line)
-            skip_next = size is not None and int(size.group(2)) > viewer.max_height
-            if not skip_next:
+            variant = line
+        elif variant is not None and line and not line.startswith("#"):
+            size = RESOLUTION.search(variant)
+            if ((size is None or int(size.group(2)) <= viewer.max_height)
+                    and only in (None, _folder(line))):
+                kept += [variant, api_url(line)]
                 allowed += 1
-                kept.append(line)
-        elif skip_next:
-            skip_next = False
+            variant = None
         elif line.startswith(("#EXT-X-MEDIA", "#EXT-X-I-FRAME")):
-            kept.append(URI_ATTRIBUTE.sub(
-                lambda m: f'URI="{base}/{_folder(m.group(1))}/index.m3u8{_suffix(viewer)}"',
-                line))
-        elif line and not line.startswith("#"):
-            kept.append(f"{base}/{_folder(line)}/index.m3u8{_suffix(viewer)}")
+            kept.append(URI_ATTRIBUTE.sub(lambda m: f'URI="{api_url(m.group(1))}"', line))
         else:
             kept.append(line)
     if not allowed:

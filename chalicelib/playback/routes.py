@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.auth.principal import authenticate
+from chalicelib.catalog.models import MovieModel
 from chalicelib.catalog.transcoding import playable_movie
 from chalicelib.core.errors import Gone
 from chalicelib.core.http import ApiBlueprint, json_body
@@ -93,9 +94,27 @@ def master(movie_id: str) -> Response:
 
 
 @playback_routes.route("/api/video/{movie_id}/{resolution}/index.m3u8", methods=["GET"])
+def rendition(movie_id: str, resolution: str) -> Response:
+    """One rendition as a player can play it (the Videoflix path): with the audio in a
+    rendition of its own, a master of this one stream and the audio group; without, the
+    media playlist itself."""
+    viewer, movie = _viewer(movie_id), playable_movie(movie_id)
+    if not movie.has_audio or resolution == "audio":
+        return _media_playlist(viewer, movie, resolution)
+    delivery.find_rendition(movie, resolution, viewer)  # 403 above the plan, 404 if absent
+    if viewer.browser is not None:
+        browser_playback.keep_watching(viewer.browser, movie_id)
+    text = delivery.master_playlist(get_settings(), movie, viewer, only=resolution)
+    return Response(body=text, status_code=200, headers=dict(M3U8))
+
+
+@playback_routes.route("/api/video/{movie_id}/{resolution}/media.m3u8", methods=["GET"])
 def media_playlist(movie_id: str, resolution: str) -> Response:
-    viewer, settings = _viewer(movie_id), get_settings()
-    movie = playable_movie(movie_id)
+    return _media_playlist(_viewer(movie_id), playable_movie(movie_id), resolution)
+
+
+def _media_playlist(viewer: delivery.Viewer, movie: MovieModel, resolution: str) -> Response:
+    settings = get_settings()
     key, _ = delivery.find_rendition(movie, resolution, viewer)
     if viewer.browser is not None:
         text = browser_playback.media_playlist(settings, viewer.browser, movie, key)

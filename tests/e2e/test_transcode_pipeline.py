@@ -246,9 +246,10 @@ def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
 def test_a_browser_spa_plays_the_480p_playlist_by_cookie_over_http(
     stack: DevStack, tmp_path: Path, project_root_module: Path
 ) -> None:
-    """The Videoflix path as `chalice local` serves it: the playlist and the segments the
+    """The Videoflix path as `chalice local` serves it: the playlists and the segments the
     API streams carry credentialed CORS for the page's origin, and a real HLS client plays
-    the media playlist with the cookie alone, its segment URIs resolved against it."""
+    the 480p stream with its sound from the cookie alone, segment URIs resolved against
+    their playlists."""
     movie = playable_480p(stack, tmp_path / "spa.mp4", "Cookie Reel")
     make_account(stack, project_root_module, "spa@example.com", "spa passphrase")
     origin, agent = "http://127.0.0.1:8080", "Mozilla/5.0 (e2e) Firefox/128.0"
@@ -258,22 +259,27 @@ def test_a_browser_spa_plays_the_480p_playlist_by_cookie_over_http(
         "email": "spa@example.com", "password": "spa passphrase"}, timeout=10).ok
 
     playlist_url = f"{stack.api_url}/api/video/{movie['movie_id']['S']}/480p/index.m3u8"
-    playlist = page.get(playlist_url, timeout=10)
+    entry = page.get(playlist_url, timeout=10)  # this one stream and its audio group
+    lines = entry.text.splitlines()
+    media_url = lines[next(i for i, line in enumerate(lines)
+                           if line.startswith("#EXT-X-STREAM-INF")) + 1]
+    playlist = page.get(media_url, timeout=10)
     lines = playlist.text.splitlines()
     init = next(line.split('"')[1] for line in lines if line.startswith("#EXT-X-MAP"))
     first = next(line for line in lines if line and not line.startswith("#"))
-    answers = [playlist] + [page.get(urljoin(playlist_url, uri), timeout=10)
-                            for uri in (init, first)]
+    answers = [entry, playlist] + [page.get(urljoin(media_url, uri), timeout=10)
+                                   for uri in (init, first)]
 
     for answer in answers:
         assert answer.status_code == 200, answer.text
         assert answer.headers["Access-Control-Allow-Origin"] == origin
         assert answer.headers["Access-Control-Allow-Credentials"] == "true"
-    assert answers[2].headers["Content-Type"] == "video/mp4"
-    assert decodes(answers[1].content + answers[2].content, ".mp4", tmp_path)
+    assert answers[3].headers["Content-Type"] == "video/mp4"
+    assert decodes(answers[2].content + answers[3].content, ".mp4", tmp_path)
     cookie = f"access_token={page.cookies['access_token']}"
     played = subprocess.run(
         [str(ffmpeg_binary()), "-v", "error", "-user_agent", agent,
          "-headers", f"Origin: {origin}\r\nCookie: {cookie}\r\n", "-i", playlist_url,
-         "-f", "null", "-"], capture_output=True, text=True, timeout=120, check=False)
+         "-map", "0:v:0", "-map", "0:a:0", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120, check=False)
     assert played.returncode == 0 and not played.stderr.strip(), played.stderr

@@ -281,7 +281,7 @@ def test_the_master_lists_only_what_the_plan_allows(
     assert basic_master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     text = basic_master.body.decode()
     assert "x480" in text and "x720" not in text and "x1080" not in text
-    assert "/480p/index.m3u8?token=" in text and '/audio/index.m3u8?token=' in text
+    assert "/480p/media.m3u8?token=" in text and '/audio/media.m3u8?token=' in text
     assert "x1080" in premium_master.body.decode()
 
 
@@ -292,8 +292,8 @@ def test_media_playlists_carry_presigned_segments(
     token = parse_qs(urlparse(str(started["master_playlist_url"])).query)["token"][0]
     movie_id = started["movie_id"]
 
-    playlist = browser.get(f"/api/video/{movie_id}/480p/index.m3u8?token={token}")
-    above = browser.get(f"/api/video/{movie_id}/720p/index.m3u8?token={token}")
+    playlist = browser.get(f"/api/video/{movie_id}/480p/media.m3u8?token={token}")
+    above = browser.get(f"/api/video/{movie_id}/720p/media.m3u8?token={token}")
     segment = browser.get(f"/api/video/{movie_id}/480p/segment_000.ts/?token={token}")
 
     assert playlist.status_code == 200
@@ -340,3 +340,30 @@ def test_the_videoflix_path_works_with_the_cookie_or_bearer(
 
     assert by_cookie.status_code == by_bearer.status_code == 200
     assert nobody.status_code == 401
+
+
+def test_the_videoflix_path_plays_one_rendition_with_its_sound(
+    browser: Browser, viewer: tuple[TestAccount, dict[str, str]], stack: Settings
+) -> None:
+    """The transcoder keeps the audio in a rendition of its own, so a player handed
+    `480p/index.m3u8` gets a master of that one stream and the audio group, and the media
+    playlists live beside it as `media.m3u8`."""
+    _, headers = viewer
+    movie = make_playable_movie()
+    base = f"/api/video/{movie.movie_id}"
+
+    entry = Browser(browser.client).get(f"{base}/480p/index.m3u8", headers=headers)
+
+    lines = entry.body.decode().splitlines()
+    [stream] = [i for i, line in enumerate(lines) if line.startswith("#EXT-X-STREAM-INF")]
+    assert "x480" in lines[stream] and 'AUDIO="aud"' in lines[stream]
+    assert lines[stream + 1] == f"{stack.public_api_url}{base}/480p/media.m3u8"
+    [audio] = [line for line in lines if line.startswith("#EXT-X-MEDIA:TYPE=AUDIO")]
+    assert f'URI="{stack.public_api_url}{base}/audio/media.m3u8"' in audio
+    for playlist in (lines[stream + 1], audio.split('URI="')[1].rstrip('"')):
+        media = Browser(browser.client).get(relative(playlist), headers=headers)
+        assert media.status_code == 200
+        assert "#EXTINF" in media.body.decode() and "#EXT-X-STREAM-INF" not in media.body.decode()
+    above = Browser(browser.client).get(f"{base}/1080p/index.m3u8", headers=headers)
+    missing = Browser(browser.client).get(f"{base}/2160p/index.m3u8", headers=headers)
+    assert above.status_code == 403 and missing.status_code == 404

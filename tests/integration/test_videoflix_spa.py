@@ -87,15 +87,21 @@ def test_sign_up_browse_play_and_sign_out_with_cookies_alone(
 
     playlist_path = f"/api/video/{movie.movie_id}/480p/index.m3u8"
     for url in (playlist_path, playlist_path + "/"):  # resolved with or without the slash
-        playlist = page.play(url)
-        assert playlist.status_code == 200
-        assert playlist.headers["Content-Type"] == "application/vnd.apple.mpegurl"
-        init_uri, first_uri = _init_and_first_segment(playlist.body.decode())
-        init, first = page.play(urljoin(url, init_uri)), page.play(urljoin(url, first_uri))
-        assert init.status_code == first.status_code == 200
-        assert first.headers["Content-Type"] == "video/mp4"
-        assert first.body == _stored(movie.renditions[0].playlist_key, first_uri)
-        assert decodes(init.body + first.body, tmp_path)
+        entry = page.play(url)
+        assert entry.status_code == 200
+        assert entry.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+        video, audio = _stream_and_audio(entry.body.decode())  # the sound comes along
+        for media, stored_key in ((video, movie.renditions[0].playlist_key),
+                                  (audio, f"{str(movie.master_playlist_key).rsplit('/', 1)[0]}"
+                                          "/audio/index.m3u8")):
+            playlist = page.play(media)
+            assert playlist.status_code == 200
+            init_uri, first_uri = _init_and_first_segment(playlist.body.decode())
+            init, first = page.play(urljoin(media, init_uri)), page.play(urljoin(media, first_uri))
+            assert init.status_code == first.status_code == 200
+            assert first.headers["Content-Type"] == "video/mp4"
+            assert first.body == _stored(stored_key, first_uri)
+            assert decodes(init.body + first.body, tmp_path)
 
     refreshed = page.fetch("POST", "/api/token/refresh/")  # an empty body
     assert refreshed.status_code == 200
@@ -207,6 +213,15 @@ def _jpeg_behind(api: Client, url: str) -> bool:
     assert redirect.status_code == 302
     image = requests.get(redirect.headers["Location"], timeout=10)
     return image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+
+
+def _stream_and_audio(master: str) -> tuple[str, str]:
+    """The paths of the one stream's media playlist and of its audio group's."""
+    lines = master.splitlines()
+    [stream] = [i for i, line in enumerate(lines) if line.startswith("#EXT-X-STREAM-INF")]
+    [audio] = [line.split('URI="')[1].split('"')[0] for line in lines
+               if line.startswith("#EXT-X-MEDIA:TYPE=AUDIO")]
+    return urlparse(lines[stream + 1]).path, urlparse(audio).path
 
 
 def _init_and_first_segment(playlist: str) -> tuple[str, str]:
