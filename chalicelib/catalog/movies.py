@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -26,6 +25,7 @@ from chalicelib.catalog.models import (
 )
 from chalicelib.catalog.terms import TermKind, terms_by_id
 from chalicelib.core import validation
+from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
@@ -35,10 +35,6 @@ STATUSES = ("draft", "processing", "ready", "failed")
 ROLES = ("actor", "director", "writer", "producer", "composer", "creator")
 DEFAULT_CATEGORY = "Uncategorized"
 MAX_CAST = 60
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def get_movie(movie_id: str) -> MovieModel:
@@ -119,7 +115,7 @@ def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
     """A new movie from admin input; `stored` sets trusted fields as they are (an import's
     tmdb_id and the media-bucket keys of its images)."""
     validation.text(body, "title", required=True, max_length=300)
-    stamp = now()
+    stamp = now_iso()
     movie = MovieModel(movie_id or uuid.uuid4().hex, title="", category="", status=status,
                        created_at=stamp, updated_at=stamp)
     _apply(movie, body)
@@ -143,7 +139,7 @@ def update_movie(movie_id: str, body: dict[str, Any]) -> MovieModel:
 def save_and_reindex(movie: MovieModel) -> MovieModel:
     previous, read_at = set(movie.facets or set()), movie.updated_at
     movie.facets = facets_of(movie)
-    movie.updated_at = now()
+    movie.updated_at = now_iso()
     try:
         # Refuse an edit based on a stale read; rating totals are ADDed, so keep those.
         movie.update(actions=_field_actions(movie), condition=MovieModel.updated_at == read_at)

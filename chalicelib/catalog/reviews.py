@@ -10,8 +10,9 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.catalog.models import MovieModel, ReviewModel
-from chalicelib.catalog.movies import now, refresh_cards, visible_movie
+from chalicelib.catalog.movies import refresh_cards, visible_movie
 from chalicelib.core import validation
+from chalicelib.core.clock import now_iso
 from chalicelib.core.cursors import cursor_after, start_key
 from chalicelib.core.dynamo import back_off, transaction_connection
 from chalicelib.core.errors import Conflict, NotFound
@@ -45,7 +46,7 @@ def _author(email: str) -> str:
 def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) -> ReviewModel:
     rating, text = _rating_and_text(body, partial=False)
     visible_movie(movie_id, admin=False)
-    stamp = now()
+    stamp = now_iso()
     review = ReviewModel(movie_id, user_id, rating=rating, text=text or "",
                          author=_author(email), created_sort=f"{stamp}#{user_id}",
                          created_at=stamp, updated_at=stamp)
@@ -88,7 +89,7 @@ def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewMo
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(review, actions=[
                     ReviewModel.rating.set(new), ReviewModel.text.set(text or review.text),
-                    ReviewModel.updated_at.set(now()),
+                    ReviewModel.updated_at.set(now_iso()),
                 ], condition=ReviewModel.rating == old)
                 transaction.update(MovieModel(movie_id),
                                    actions=[MovieModel.rating_sum.add(new - old)],

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pynamodb.exceptions import PutError
 
 from chalicelib.catalog.models import MovieModel, WatchlistModel
-from chalicelib.catalog.movies import now, visible_movie
+from chalicelib.catalog.movies import visible_movie
+from chalicelib.core.clock import now_iso
 from chalicelib.core.cursors import cursor_after, start_key
 from chalicelib.core.dynamo import is_condition_failure
 
@@ -26,7 +27,7 @@ class WatchlistPage:
 
 def add_to_watchlist(user_id: str, movie_id: str) -> WatchlistEntry:
     movie = visible_movie(movie_id, admin=False)
-    stamp = now()
+    stamp = now_iso()
     entry = WatchlistModel(user_id, movie_id, added_sort=f"{stamp}#{movie_id}", added_at=stamp)
     try:
         entry.save(condition=WatchlistModel.movie_id.does_not_exist())

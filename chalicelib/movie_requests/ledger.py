@@ -12,12 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.clock import now_iso
 from chalicelib.core.cursors import cursor_after, start_key
 from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, NotFound, TooManyRequests
@@ -66,10 +66,6 @@ class RequestPage:
     next_cursor: str | None
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def get_request(request_id: str) -> RequestRecord:
     try:
         record = RequestRecord.get(request_id, consistent_read=True)
@@ -98,7 +94,7 @@ def is_requester(request_id: str, user_id: str) -> bool:
 def join_request(request_id: str, user_id: str, max_open: int) -> RequestRecord:
     """Add the user to an open request. Raises RequestSettled if it is not open any more."""
     for attempt in range(RETRIES):
-        stamp = now()
+        stamp = now_iso()
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(_requester(request_id, user_id, stamp),
@@ -125,7 +121,7 @@ def join_request(request_id: str, user_id: str, max_open: int) -> RequestRecord:
 def file_request(movie: WantedMovie, user_id: str, max_open: int) -> RequestRecord | None:
     """A new request with the user as its first requester; None if another request for
     the movie was filed meanwhile (join that one instead)."""
-    request_id, stamp = uuid.uuid4().hex, now()
+    request_id, stamp = uuid.uuid4().hex, now_iso()
     request = RequestRecord(
         request_id, tmdb_id=movie.tmdb_id, title=movie.title, release_year=movie.release_year,
         state=REQUESTED, created_at=stamp, updated_at=stamp, requesters={user_id},
@@ -182,7 +178,7 @@ def move(request_id: str, to_state: str, *, allowed_from: Iterable[str],
          note: str | None = None, **fields: Any) -> RequestRecord | None:
     """Set the state (and fields) if the request is in one of `allowed_from`, appending to
     its timeline. None when it is not (someone else moved it first)."""
-    stamp = now()
+    stamp = now_iso()
     actions: list[Any] = [RequestRecord.state.set(to_state), RequestRecord.updated_at.set(stamp),
                RequestRecord.timeline.set(
                    RequestRecord.timeline.append([timeline_entry(to_state, stamp, note)]))]
@@ -218,7 +214,7 @@ def close_requester(request_id: str, user_id: str) -> bool:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
                     RequestRecord(requester_key(request_id, user_id)),
-                    actions=[RequestRecord.closed_at.set(now())],
+                    actions=[RequestRecord.closed_at.set(now_iso())],
                     condition=RequestRecord.request_id.exists()
                     & RequestRecord.closed_at.does_not_exist(),
                 )

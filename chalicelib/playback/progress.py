@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.core.clock import now_iso
 from chalicelib.playback.models import ProgressModel
 
 FINISHED_AT = 0.95  # past 95% of the duration a movie counts as watched
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)

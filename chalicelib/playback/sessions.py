@@ -20,12 +20,12 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, Gone, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
 from chalicelib.playback.models import ProgressModel, StreamSlotModel
 from chalicelib.playback.plans import Plan
-from chalicelib.playback.progress import now_iso
 
 Clock = Callable[[], float]
 KEEP_ENDED_SECONDS = 86400  # how long a 410 can still say "evicted" rather than "unknown"

@@ -17,6 +17,7 @@ from chalicelib.catalog import transcoding as catalog
 from chalicelib.catalog.media import delete_prefix, version_prefix
 from chalicelib.core import idempotency
 from chalicelib.core.clients import s3
+from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
@@ -31,10 +32,6 @@ logger = logging.getLogger(__name__)
 
 UPLOAD_ROOT = "videos/"
 KEEP_JOBS_SECONDS = 30 * 86400
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def new_version() -> str:
@@ -73,7 +70,7 @@ def _accept(upload: UploadedObject, runner: TaskRunner | None) -> None:
 def start_transcode(movie_id: str, upload: UploadedObject,
                     runner: TaskRunner | None = None) -> TranscodeJob:
     settings = get_settings()
-    stamp = _now()
+    stamp = now_iso()
     record = TranscodeJobModel(
         uuid.uuid4().hex, movie_id=movie_id, version=new_version(), source_bucket=upload.bucket,
         source_key=upload.key, etag=upload.etag, attempt=1, state=RUNNING, created_at=stamp,
@@ -136,7 +133,7 @@ def _parse_event(body: str) -> dict[str, Any]:
 def _settle(record: TranscodeJobModel, attempt: int, actions: list[Any]) -> bool:
     """Move the job out of `running` for this attempt, once, even if events repeat."""
     try:
-        record.update(actions=[*actions, TranscodeJobModel.updated_at.set(_now())],
+        record.update(actions=[*actions, TranscodeJobModel.updated_at.set(now_iso())],
                       condition=(TranscodeJobModel.state == RUNNING)
                       & (TranscodeJobModel.attempt == attempt))
     except UpdateError as error:
