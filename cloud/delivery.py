@@ -18,7 +18,9 @@ from cloud.intrinsics import Json, get_att, policy_document, ref, sub
 from cloud.stack import StackResources
 
 # AWS managed policies: CachingOptimized, and SimpleCORS (any origin may read; the
-# signature in the URL is the access control, no cookies are involved).
+# signature in the URL is the access control). SimpleCORS answers `*`, which a browser
+# refuses to a credentialed request (hls.js with withCredentials, as cookie SPAs play), so
+# a stack with CorsOrigins answers those origins with credentials instead.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 ORIGIN_ID = "media-bucket"
@@ -58,8 +60,31 @@ def delivery_resources(stack: StackResources) -> dict[str, Any]:
                                "here after the first deploy (README: Deploy to AWS).",
             },
         },
+        names.MEDIA_CORS_POLICY: _cors_policy(),
         names.MEDIA_DISTRIBUTION: _distribution(media),
         "MediaBucketPolicy": _bucket_policy(media),
+    }
+
+
+def _cors_policy() -> Json:
+    """The API's web origins may read media with credentials (segments a cookie player
+    loads from the presigned playlist); preflights are answered at the edge."""
+    return {
+        "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+        "Condition": names.HAS_CORS_ORIGINS,
+        "Properties": {"ResponseHeadersPolicyConfig": {
+            "Name": sub(f"${{{names.PREFIX}}}-media-cors"),
+            "Comment": "The API's CorsOrigins read media, with credentials",
+            "CorsConfig": {
+                "AccessControlAllowCredentials": True,
+                "AccessControlAllowOrigins": {
+                    "Items": {"Fn::Split": [",", ref(names.CORS_ORIGINS)]}},
+                "AccessControlAllowMethods": {"Items": ["GET", "HEAD", "OPTIONS"]},
+                "AccessControlAllowHeaders": {"Items": ["Range"]},
+                "AccessControlMaxAgeSec": 600,
+                "OriginOverride": True,
+            },
+        }},
     }
 
 
@@ -84,7 +109,8 @@ def _distribution(media_bucket: str) -> Json:
                 "CachedMethods": ["GET", "HEAD", "OPTIONS"],
                 "Compress": True,
                 "CachePolicyId": CACHING_OPTIMIZED,
-                "ResponseHeadersPolicyId": SIMPLE_CORS,
+                "ResponseHeadersPolicyId": {"Fn::If": [
+                    names.HAS_CORS_ORIGINS, ref(names.MEDIA_CORS_POLICY), SIMPLE_CORS]},
                 "TrustedKeyGroups": [ref("MediaKeyGroup")],
             },
         }},

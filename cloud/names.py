@@ -13,6 +13,7 @@ TRANSCODER_STOPPED_RULE = "TranscoderTaskStoppedRule"
 MEDIA_DISTRIBUTION = "MediaDistribution"
 MEDIA_SIGNING_PUBLIC_KEY = "MediaSigningPublicKey"
 MEDIA_SIGNING_KEY_SECRET = "MediaSigningKeySecret"
+MEDIA_CORS_POLICY = "MediaCorsPolicy"
 
 ALARM_TOPIC = "AlarmTopic"
 
@@ -21,6 +22,8 @@ PREFIX = "Prefix"
 SES_IDENTITY = "SesIdentity"
 SES_SENDER = "SesSender"
 SOURCE_INGEST_BUCKET = "SourceIngestBucket"
+CORS_ORIGINS = "CorsOrigins"
 
 # Conditions of the packaged template.
 HAS_INGEST_BUCKET = "HasIngestBucket"
+HAS_CORS_ORIGINS = "HasCorsOrigins"

@@ -22,7 +22,7 @@ from cloud.transcoder import transcoder_environment, transcoder_resources
 PARAMETER_ENVIRONMENT = {
     "PublicApiUrl": envvars.PUBLIC_API_URL,
     "FrontendUrl": envvars.FRONTEND_URL,
-    "CorsOrigins": envvars.CORS_ORIGINS,
+    names.CORS_ORIGINS: envvars.CORS_ORIGINS,
     names.SES_SENDER: envvars.SES_SENDER,
     "JwtPrivateKey": envvars.JWT_PRIVATE_KEY,
     "JwtPublicKey": envvars.JWT_PUBLIC_KEY,
@@ -61,8 +61,8 @@ def parameters(prefix: str) -> Json:
         "PublicApiUrl": _string("The API's public base URL (links, playlists): a custom "
                                 "domain, or the EndpointURL output without its slash"),
         "FrontendUrl": _string("Where e-mail links point when an SPA handles them", ""),
-        "CorsOrigins": _string("Comma-separated origins allowed to call the API with "
-                               "cookies", ""),
+        names.CORS_ORIGINS: _string("Comma-separated origins (no spaces) of the web pages "
+                                    "that call the API with cookies and play media", ""),
         names.SES_SENDER: _string("From address of every e-mail"),
         names.SES_IDENTITY: _string("The SES identity (domain or address) the sender "
                                     "belongs to"),
@@ -98,6 +98,8 @@ def merge_template(base: Json, settings: Settings,
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [ref("AlarmEmail"), ""]}]},
             names.HAS_INGEST_BUCKET: {
                 "Fn::Not": [{"Fn::Equals": [ref(names.SOURCE_INGEST_BUCKET), ""]}]},
+            names.HAS_CORS_ORIGINS: {
+                "Fn::Not": [{"Fn::Equals": [ref(names.CORS_ORIGINS), ""]}]},
         },
         "Globals": {"Function": {"Environment": {"Variables": environment}}},
         "Resources": {

@@ -161,6 +161,29 @@ def test_the_media_bucket_is_read_by_its_distribution_only(template: dict[str, A
     assert all(resources["MediaBucket"]["Properties"]["PublicAccessBlockConfiguration"].values())
 
 
+def test_cookie_players_may_read_media_from_the_apis_origins_only(
+    template: dict[str, Any]
+) -> None:
+    """A credentialed hls.js gets no media past `Access-Control-Allow-Origin: *`, so with
+    CorsOrigins set the distribution names those origins and allows credentials."""
+    resources = template["Resources"]
+    policy = resources[names.MEDIA_CORS_POLICY]
+    cors = policy["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    behaviour = resources[names.MEDIA_DISTRIBUTION]["Properties"]["DistributionConfig"][
+        "DefaultCacheBehavior"]
+
+    assert policy["Condition"] == names.HAS_CORS_ORIGINS
+    assert template["Conditions"][names.HAS_CORS_ORIGINS] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": names.CORS_ORIGINS}, ""]}]}
+    assert cors["AccessControlAllowCredentials"] is True
+    assert cors["AccessControlAllowOrigins"]["Items"] == {
+        "Fn::Split": [",", {"Ref": names.CORS_ORIGINS}]}
+    condition, with_origins, without = behaviour["ResponseHeadersPolicyId"]["Fn::If"]
+    assert (condition, with_origins) == (names.HAS_CORS_ORIGINS,
+                                         {"Ref": names.MEDIA_CORS_POLICY})
+    assert without == "60669652-455b-4ae9-85a4-c4c02393f86c"  # SimpleCORS: any origin
+
+
 def test_gateway_errors_come_back_in_the_api_error_shape(template: dict[str, Any]) -> None:
     responses = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
 
