@@ -7,10 +7,14 @@ DEPS := $(VENV)/.deps-installed
 PIP_LOG := $(VENV)/pip.log
 PYTEST_ARGS ?=
 STAGE ?= dev
+# The web player's one npm dependency (hls.js), installed from web/package-lock.json.
+WEB_DEPS := web/node_modules/.package-lock.json
+# Debian packages when a command is missing (as root, or through sudo when there is one).
+APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q
 
-.PHONY: install run test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode clean
+.PHONY: install browser run test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode clean
 
-install: $(DEPS)
+install: $(DEPS) $(WEB_DEPS)
 
 # Re-installs only when the requirements change. ffmpeg: the system's if on PATH,
 # else the binary inside the imageio-ffmpeg wheel (see devstack/ffmpeg.py).
@@ -24,10 +28,24 @@ $(DEPS): requirements.txt requirements-dev.txt
 	@echo "ffmpeg: $$($(PY) -m devstack.ffmpeg)"
 	@touch $@
 
-run: $(DEPS)
+$(WEB_DEPS): web/package.json web/package-lock.json
+	@command -v npm > /dev/null || { echo "npm not found: installing Debian's nodejs and npm"; \
+		$(APT_INSTALL) nodejs npm > /dev/null || { apt-get update -q > /dev/null && $(APT_INSTALL) nodejs npm; }; }
+	@echo "installing the web player's hls.js into web/node_modules"
+	@npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The browser test drives Debian's Chromium (REELSTACK_CHROMIUM names another binary).
+browser:
+	@test -n "$$REELSTACK_CHROMIUM" || command -v chromium > /dev/null || { \
+		echo "chromium not found: installing Debian's chromium for the browser test"; \
+		$(APT_INSTALL) chromium > /dev/null 2>&1 || { apt-get update -q > /dev/null && $(APT_INSTALL) chromium > /dev/null; } \
+		|| echo "could not install chromium: the browser test will fail (set REELSTACK_CHROMIUM)"; }
+
+run: $(DEPS) $(WEB_DEPS)
 	@$(PY) -m devstack.run
 
-test: $(DEPS)
+test: $(DEPS) $(WEB_DEPS) browser
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: $(DEPS)
@@ -36,7 +54,7 @@ test-unit: $(DEPS)
 test-integration: $(DEPS)
 	@$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-test-e2e: $(DEPS)
+test-e2e: $(DEPS) $(WEB_DEPS) browser
 	@$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 # The integration tier against real LocalStack, started on the host when none runs
@@ -71,4 +89,4 @@ bench-transcode: $(DEPS)
 	@$(PY) -m bench.transcode_ladder
 
 clean:
-	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache build .chalice/deployments
+	rm -rf $(VENV) web/node_modules .devstack .pytest_cache .mypy_cache .ruff_cache build .chalice/deployments

@@ -28,6 +28,7 @@ from devstack.dispatcher import EventDispatcher
 from devstack.emulator import Emulator, find_or_start
 from devstack.environment import PROJECT_ROOT, STATE_DIR, use_local_environment
 from devstack.ffmpeg import ffmpeg_binary
+from devstack.web_server import WebConfig, WebServer, hls_available
 
 logger = logging.getLogger("devstack")
 
@@ -81,11 +82,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--web-port", type=int, default=8080,
+                        help="the reference web player's port (0: do not serve it)")
     args = parser.parse_args()
 
     use_local_environment()
     # Links in e-mails point at this API unless a public URL is configured.
     os.environ.setdefault(envvars.PUBLIC_API_URL, f"http://{args.host}:{args.port}")
+    web_url = f"http://{args.host}:{args.web_port}" if args.web_port else ""
+    if web_url:
+        use_web_player(web_url)
     demo = start_demo_requests(STATE_DIR)
     settings = reload_settings()
     configure_logging(settings.log_level)
@@ -93,6 +99,7 @@ def main() -> None:
     emulator = find_or_start(settings.endpoint_url or "", STATE_DIR / "emulator.log")
     api: subprocess.Popen[bytes] | None = None
     dispatcher: EventDispatcher | None = None
+    web: WebServer | None = None
     signal.signal(signal.SIGTERM, _raise_interrupt)
     # Python leaves SIGINT ignored when it started ignored (a job a script put in the
     # background): Ctrl-C, and the tests' SIGINT, must stop the stack all the same.
@@ -103,15 +110,44 @@ def main() -> None:
         dispatcher = EventDispatcher(importlib.import_module("app").app)
         dispatcher.start()
         api_url = f"http://{args.host}:{args.port}"
+        if web_url:
+            web = serve_web_player(args.host, args.web_port, api_url)
         wait_until_healthy(f"{api_url}/api/health/", api)
-        print(banner(settings, emulator, api_url, time.monotonic() - started, demo.lines),
-              flush=True)
+        print(banner(settings, emulator, api_url, time.monotonic() - started,
+                     [*web_lines(web), *demo.lines]), flush=True)
         api.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        if web is not None:
+            web.stop()
         _stop_all(api, dispatcher, emulator)
         demo.stop()
+
+
+def use_web_player(web_url: str) -> None:
+    """The page may call the API with cookies, and e-mailed links open it (unless the
+    user configured other origins or links)."""
+    origins = os.environ.get(envvars.CORS_ORIGINS, "")
+    if web_url not in origins.split(","):
+        os.environ[envvars.CORS_ORIGINS] = ",".join(filter(None, [origins, web_url]))
+    os.environ.setdefault(envvars.FRONTEND_URL, web_url)
+
+
+def serve_web_player(host: str, port: int, api_url: str) -> WebServer:
+    try:
+        return WebServer(host, port, WebConfig(api_url)).start()
+    except OSError as error:
+        raise SystemExit(f"cannot serve the web player on {host}:{port} ({error.strerror}): "
+                         "pass --web-port with a free port, or 0 for none") from None
+
+
+def web_lines(web: WebServer | None) -> list[str]:
+    if web is None:
+        return []
+    if not hls_available():
+        return [f"  Web player  {web.url}/  (hls.js missing: run make install)"]
+    return [f"  Web player  {web.url}/"]
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

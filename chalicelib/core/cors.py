@@ -16,6 +16,9 @@ from chalicelib.core.settings import get_settings
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Authorization"
 PREFLIGHT_MAX_AGE = "600"
+# What a page may read beyond the CORS-safelisted headers: the next page of a list and
+# how long to wait after a 429.
+EXPOSED_HEADERS = "Link, Retry-After"
 
 
 def allowed_origin(request: Request) -> str | None:
@@ -27,6 +30,7 @@ def cors_headers(origin: str, preflight: bool) -> dict[str, str]:
     headers = {
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
         "Vary": "Origin",
     }
     if preflight:

@@ -66,6 +66,22 @@ def test_responses_and_errors_carry_the_headers_for_allowed_origins(api: Client)
     assert failed.status_code == 401
 
 
+def test_a_page_may_read_the_next_page_link_and_retry_after(api: Client) -> None:
+    """fetch() hides every header but the safelisted ones unless the API exposes them: an
+    SPA's infinite scroll reads `Link`, its back-off `Retry-After`."""
+    account = make_account()
+    for _ in range(3):
+        make_movie()
+    spa = Browser(api, origin=ALLOWED)
+    spa.post("/api/login/", {"email": account.email, "password": DEFAULT_PASSWORD})
+
+    first = spa.get("/api/video/?limit=2")
+
+    assert 'rel="next"' in first.headers["Link"]
+    exposed = {h.strip() for h in first.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Link", "Retry-After"} <= exposed
+
+
 def test_redirects_and_chalices_own_errors_carry_the_headers(api: Client) -> None:
     movie = make_movie(poster_url="https://images.example/poster.jpg")
     headers = {"Origin": ALLOWED}

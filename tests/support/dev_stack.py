@@ -26,6 +26,7 @@ class DevStack:
     endpoint: str
     prefix: str
     log: Path
+    web_url: str
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint,  # type: ignore[call-overload]
@@ -53,11 +54,21 @@ def signed_up(stack: DevStack, email: str, password: str,
         return bool(links)
 
     wait_for(mailed, 30, "the activation e-mail")
-    assert browser.get(links[0], timeout=10).status_code == 200
+    assert browser.get(api_link(stack, links[0]), timeout=10).status_code == 200
     login = browser.post(f"{api}/api/login/", json={"email": email, "password": password},
                          timeout=10)
     assert login.status_code == 200, login.text
     return browser
+
+
+def api_link(stack: DevStack, link: str) -> str:
+    """The API call behind an e-mailed link: `make run` sends links to the web player's
+    pages (`/activate/{uid}/{token}/`), which make the same call under `/api`."""
+    if link.startswith(stack.api_url):
+        return link
+    path = link.removeprefix(stack.web_url)
+    assert path != link, f"{link} points neither at the API nor at the web player"
+    return f"{stack.api_url}/api{path}"
 
 
 def admin_token(stack: DevStack, email: str, password: str) -> dict[str, str]:
@@ -91,15 +102,17 @@ def healthy(url: str) -> bool:
 def running_dev_stack(project_root: Path, log: Path, prefix: str,
                       extra_env: dict[str, str] | None = None) -> Iterator[DevStack]:
     """A whole stack on a fresh emulator port (so it starts its own moto server)."""
-    endpoint, api_port = f"http://127.0.0.1:{free_port()}", free_port()
+    endpoint, api_port, web_port = f"http://127.0.0.1:{free_port()}", free_port(), free_port()
     env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "REELSTACK_PREFIX": prefix,
            "REELSTACK_LOG_LEVEL": "INFO", **(extra_env or {})}
     with open(log, "w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.run", "--port", str(api_port)],
+            [sys.executable, "-m", "devstack.run", "--port", str(api_port),
+             "--web-port", str(web_port)],
             cwd=project_root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
         )
-    stack = DevStack(process, f"http://127.0.0.1:{api_port}", endpoint, prefix, log)
+    stack = DevStack(process, f"http://127.0.0.1:{api_port}", endpoint, prefix, log,
+                     f"http://127.0.0.1:{web_port}")
     try:
         wait_for(lambda: "Reelstack is up" in log.read_text(), 60, "the ready banner")
         yield stack
