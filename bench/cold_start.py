@@ -1,4 +1,6 @@
-"""Lambda cold start: importing the app, against an empty Chalice app as the baseline."""
+"""Lambda cold start: importing the app, against an empty Chalice app as the baseline; and
+the app's first DynamoDB client of every table, against PynamoDB's default of a botocore
+session per connection (each parsing DynamoDB's service model again)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ PROBE = (
 )
 BASELINE = "from chalice import Chalice; Chalice(app_name='empty')"
 SUBJECT = "import app"
+EVERY_TABLE = "[m._get_connection().connection.client for m in _bound_models]"
+SHARED_SESSION = f"import app; from chalicelib.core.dynamo import _bound_models; {EVERY_TABLE}"
+SESSION_PER_CONNECTION = (
+    "import app, botocore.session; from chalicelib.core.dynamo import _bound_models; "
+    "[setattr(m._get_connection().connection._local, 'session', botocore.session.get_session())"
+    f" for m in _bound_models]; {EVERY_TABLE}")
 
 
 def import_once(statement: str) -> tuple[float, int]:
@@ -30,6 +38,12 @@ def run(runs: int = 15) -> tuple[Measurement, Measurement]:
     baseline = measure("empty Chalice app", runs, lambda: import_once(BASELINE))
     subject = measure("import app (Reelstack)", runs, lambda: import_once(SUBJECT))
     print(side_by_side("Cold start: import time inside the interpreter", baseline, subject))
+    per_connection = measure("a botocore session per connection", runs,
+                             lambda: import_once(SESSION_PER_CONNECTION))
+    shared = measure("one session per thread (ours)", runs,
+                     lambda: import_once(SHARED_SESSION))
+    print(side_by_side("Cold start: import, then every table's DynamoDB client",
+                       per_connection, shared))
     return baseline, subject
 
 
