@@ -136,7 +136,7 @@ def use_web_player(web_url: str) -> None:
 
 def serve_web_player(host: str, port: int, api_url: str) -> WebServer:
     try:
-        return WebServer(host, port, WebConfig(api_url)).start()
+        return WebServer(host, port, WebConfig.from_env(api_url)).start()
     except OSError as error:
         raise SystemExit(f"cannot serve the web player on {host}:{port} ({error.strerror}): "
                          "pass --web-port with a free port, or 0 for none") from None

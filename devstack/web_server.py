@@ -1,7 +1,8 @@
 """The reference web player (`web/`) on its own origin, as any static host would serve it.
 
 `web/public/` is the page; `/vendor/hls.min.js` comes from the npm package the Makefile
-installs into `web/node_modules/`; `/config.js` tells the page where the API is. Paths
+installs into `web/node_modules/`; `/config.js` tells the page where the API is (and how
+many catalog cards a page holds, REELSTACK_WEB_PAGE_SIZE, 12 unless set). Paths
 without a file extension answer `index.html`, so links such as `/activate/{uid}/{token}/`
 (from the e-mails) and `/movie/{id}` open the single-page app on that route.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import os
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -24,6 +26,7 @@ WEB_ROOT = PROJECT_ROOT / "web"
 PAGE_ROOT = WEB_ROOT / "public"
 HLS_DIST = WEB_ROOT / "node_modules" / "hls.js" / "dist"
 VENDORED = {"hls.min.js", "hls.min.js.map"}
+PAGE_SIZE_VARIABLE = "REELSTACK_WEB_PAGE_SIZE"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
          ".html": "text/html", ".svg": "image/svg+xml", ".map": "application/json",
          ".json": "application/json"}
@@ -36,9 +39,15 @@ def hls_available() -> bool:
 @dataclass(frozen=True)
 class WebConfig:
     api_url: str
+    page_size: int = 12
+
+    @classmethod
+    def from_env(cls, api_url: str) -> WebConfig:
+        return cls(api_url, int(os.environ.get(PAGE_SIZE_VARIABLE) or 12))
 
     def script(self) -> bytes:
-        return f"window.REELSTACK_CONFIG = {json.dumps({'apiUrl': self.api_url})};\n".encode()
+        config = {"apiUrl": self.api_url, "pageSize": self.page_size}
+        return f"window.REELSTACK_CONFIG = {json.dumps(config)};\n".encode()
 
 
 def _handler(config: WebConfig) -> type[BaseHTTPRequestHandler]:
@@ -120,7 +129,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--api", default="http://127.0.0.1:8000")
     args = parser.parse_args()
-    server = WebServer(args.host, args.port, WebConfig(args.api)).start()
+    server = WebServer(args.host, args.port, WebConfig.from_env(args.api)).start()
     print(f"web player on {server.url} (API {args.api})", flush=True)
     try:
         threading.Event().wait()

@@ -35,7 +35,8 @@ def test_app_routes_answer_the_page_and_files_answer_themselves(web: str) -> Non
 
 def test_the_page_learns_the_api_url_from_config_js(web: str) -> None:
     config = requests.get(f"{web}/config.js", timeout=5).text
-    assert config == 'window.REELSTACK_CONFIG = {"apiUrl": "http://127.0.0.1:8123"};\n'
+    assert config == ('window.REELSTACK_CONFIG = {"apiUrl": "http://127.0.0.1:8123", '
+                      '"pageSize": 12};\n')
 
 
 @pytest.mark.parametrize("path", ["/missing.js", "/../README.md", "/%2e%2e/app.py",

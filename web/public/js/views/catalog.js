@@ -3,7 +3,8 @@ import { api, get, nextLink } from '../api.js';
 import { alertBox, field, h } from '../dom.js';
 import { movieCard } from './cards.js';
 
-const PAGE = 12;
+// Cards per page: the host may set it (/config.js), as the browser test does to scroll.
+const PAGE = Number((window.REELSTACK_CONFIG || {}).pageSize) || 12;
 
 export async function catalogView({ root, signal }) {
   const alert = alertBox();
