@@ -98,6 +98,7 @@ def viewer(stack: DevStack, browser: Browser, shots: Path) -> Iterator[Viewer]:
         form.get_by_role("button", name="Create account").click()
         expect(page.get_by_text(re.compile("activation link", re.I))).to_be_visible()
         tab.shot("01-registered")
+        assert tab.unlabelled_controls() == []
 
         link = activation_link(stack, email)
         assert link.startswith(f"{stack.web_url}/activate/"), link
@@ -116,6 +117,7 @@ def viewer(stack: DevStack, browser: Browser, shots: Path) -> Iterator[Viewer]:
         form.get_by_label("Year").fill(str(THE_GENERAL[2]))
         form.get_by_role("button", name="Request").click()
         expect(page.locator("#requests a", has_text=THE_GENERAL[1])).to_be_visible()
+        assert tab.unlabelled_controls() == []
         page.locator("#requests a", has_text=TITLE).first.click()
         timeline = page.locator("#timeline li")
         expect(timeline.last).to_contain_text("ready", timeout=240_000)
@@ -233,6 +235,7 @@ def test_catalog_movie_page_review_and_my_list(
     page.get_by_label("Search").fill("")
     expect(card).to_be_visible()
     tab.shot("03-catalog")
+    assert tab.unlabelled_controls() == []
 
     card.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
@@ -254,6 +257,7 @@ def test_catalog_movie_page_review_and_my_list(
     expect(page.locator("#reviews")).to_contain_text("very rabbit")
     expect(page.locator("#rating")).to_contain_text("4")
     tab.shot("04-movie")
+    assert tab.unlabelled_controls() == []
 
     page.get_by_role("link", name="My list").click()
     expect(page.locator(f'#my-list a[href="/movie/{viewer.movie_id}"]').first).to_be_visible()
@@ -284,6 +288,7 @@ def test_play_heartbeat_resume_and_stop_on_leave(
     expect(preview).to_be_visible()
     assert "url(" in preview.evaluate("e => getComputedStyle(e).backgroundImage")
     tab.shot("05-playing")
+    assert tab.unlabelled_controls() == []
 
     tab.evaluate(f"{PLAYER}.pause()")
     paused_at = math.floor(float(tab.evaluate(f"{PLAYER}.currentTime")))
@@ -300,6 +305,13 @@ def test_play_heartbeat_resume_and_stop_on_leave(
     assert float(tab.evaluate(f"{PLAYER}.currentTime")) < resume + 4  # resumed, not replayed
     tab.shot("06-resumed")
     tab.evaluate(f"{PLAYER}.pause()")  # short of the 8 s clip's end, so not yet finished
+
+    before = float(tab.evaluate(f"{PLAYER}.currentTime"))
+    seek.focus()  # the seek bar by keyboard: a step back, its thumbnail shown
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(preview).to_be_visible()
+    page.wait_for_function(f"{PLAYER}.currentTime <= {before - 1}")
 
     page.get_by_role("link", name="Continue watching").click()
     wait_for(lambda: bool(tab.requests_to("/api/playback/stop/")), 10, "stop on leaving")
@@ -319,6 +331,7 @@ def test_a_second_browser_gets_the_stream_limit_and_can_watch_here(
     dialog = second.page.locator("#stream-limit")
     expect(dialog).to_be_visible()
     second.shot("07-stream-limit")
+    expect(dialog.get_by_role("button", name="Watch here instead")).to_be_focused()
     dialog.get_by_role("button", name="Watch here instead").click()
     expect(dialog).to_be_hidden()
     playing_past(second, 1)

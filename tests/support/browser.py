@@ -70,6 +70,18 @@ class Tab:
     def evaluate(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)
 
+    def unlabelled_controls(self) -> list[str]:
+        """Visible form controls and buttons a screen reader could not name."""
+        return list(self.page.evaluate(UNLABELLED_CONTROLS))
+
+
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button')]
+  .filter((control) => control.offsetParent !== null)
+  .filter((control) => !(control.labels?.length || control.getAttribute('aria-label')
+    || control.getAttribute('aria-labelledby') || control.textContent.trim()))
+  .map((control) => control.outerHTML.slice(0, 120))"""
+
 
 def open_tab(browser: Browser, shots: Path, name: str) -> Tab:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
