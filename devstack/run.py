@@ -119,9 +119,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        if web is not None:
-            web.stop()
-        _stop_all(api, dispatcher, emulator)
+        _stop_all(api, dispatcher, web, emulator)
         demo.stop()
 
 
@@ -155,9 +153,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _stop_all(
-    api: subprocess.Popen[bytes] | None, dispatcher: EventDispatcher | None, emulator: Emulator
+    api: subprocess.Popen[bytes] | None, dispatcher: EventDispatcher | None,
+    web: WebServer | None, emulator: Emulator
 ) -> None:
     print("\nStopping Reelstack...", flush=True)
+    if web is not None:
+        web.stop()
     if api is not None and api.poll() is None:
         os.killpg(api.pid, signal.SIGTERM)
         try:

@@ -18,6 +18,7 @@ from chalicelib.core.dynamo import back_off, transaction_connection
 from chalicelib.core.errors import Conflict, NotFound
 
 RETRIES = 8
+CONFLICT_BACK_OFF_SECONDS = 0.05  # reviews of one movie share its rating totals
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) ->
                                "instead.") from None
             if reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise NotFound(f"No movie {movie_id!r}.") from None
-            back_off(attempt, 0.05)  # another review of the movie was being written: again
+            # another review of the movie was being written: again
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         refresh_cards(movie_id)
         return review
@@ -95,7 +97,8 @@ def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewMo
                                    actions=[MovieModel.rating_sum.add(new - old)],
                                    condition=MovieModel.movie_id.exists())
         except TransactWriteError:
-            back_off(attempt, 0.05)  # the review or the movie changed meanwhile: read again
+            # the review or the movie changed meanwhile: read again
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         refresh_cards(movie_id)
         return _mine(movie_id, user_id)
@@ -113,7 +116,7 @@ def delete_review(movie_id: str, user_id: str) -> None:
                     MovieModel.rating_count.add(-1),
                 ], condition=MovieModel.movie_id.exists())
         except TransactWriteError:
-            back_off(attempt, 0.05)
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         refresh_cards(movie_id)
         return

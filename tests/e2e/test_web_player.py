@@ -22,10 +22,15 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from chalicelib.core import envvars
 from devstack.demo_requests import DEMO_FILMS
-from devstack.mailbox import mail_to
 from devstack.web_server import PAGE_SIZE_VARIABLE
 from tests.support.browser import Tab, headless_chromium, open_tab
-from tests.support.dev_stack import DevStack, admin_token, running_dev_stack, wait_for
+from tests.support.dev_stack import (
+    DevStack,
+    activation_link,
+    admin_token,
+    running_dev_stack,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-web"
@@ -146,18 +151,6 @@ def ready_movie(tab: Tab, stack: DevStack, title: str) -> str:
 
     wait_for(ready, 240, f"{title} to be ready")
     return found["movie_id"]
-
-
-def activation_link(stack: DevStack, email: str) -> str:
-    links: list[str] = []
-
-    def mailed() -> bool:
-        links[:] = [link for mail in mail_to(stack.endpoint, email) for link in mail.links
-                    if "/activate/" in link]
-        return bool(links)
-
-    wait_for(mailed, 30, "the activation e-mail")
-    return links[0]
 
 
 def give_plan(stack: DevStack, tab: Tab) -> None:

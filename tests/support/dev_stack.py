@@ -37,8 +37,6 @@ def signed_up(stack: DevStack, email: str, password: str,
               origin: str | None = None) -> requests.Session:
     """A user who registered, activated from the e-mail and signed in (cookie flow), from
     a page on `origin` if one is given."""
-    from devstack.mailbox import mail_to
-
     browser, api = requests.Session(), stack.api_url
     if origin:
         browser.headers["Origin"] = origin
@@ -47,18 +45,27 @@ def signed_up(stack: DevStack, email: str, password: str,
     assert registered.status_code == 201, registered.text
     if origin:
         assert registered.headers["Access-Control-Allow-Origin"] == origin
-    links: list[str] = []
-
-    def mailed() -> bool:
-        links[:] = [link for mail in mail_to(stack.endpoint, email) for link in mail.links]
-        return bool(links)
-
-    wait_for(mailed, 30, "the activation e-mail")
-    assert browser.get(api_link(stack, links[0]), timeout=10).status_code == 200
+    link = activation_link(stack, email)
+    assert browser.get(api_link(stack, link), timeout=10).status_code == 200
     login = browser.post(f"{api}/api/login/", json={"email": email, "password": password},
                          timeout=10)
     assert login.status_code == 200, login.text
     return browser
+
+
+def activation_link(stack: DevStack, email: str) -> str:
+    """The link in the activation e-mail to `email`, once it has been sent."""
+    from devstack.mailbox import mail_to
+
+    links: list[str] = []
+
+    def mailed() -> bool:
+        links[:] = [link for mail in mail_to(stack.endpoint, email) for link in mail.links
+                    if "/activate/" in link]
+        return bool(links)
+
+    wait_for(mailed, 30, "the activation e-mail")
+    return links[0]
 
 
 def api_link(stack: DevStack, link: str) -> str:
