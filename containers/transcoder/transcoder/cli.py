@@ -22,7 +22,8 @@ from transcoder.logs import JsonLineFormatter
 from transcoder.probe import probe_source
 from transcoder.storage import S3ObjectStore
 
-# 2 tells the job's caller the upload itself is bad (mark it failed, do not retry);
+# 2 tells the job's caller the upload itself is bad (no video, cut short or corrupt: mark
+# it failed, do not retry);
 # 1 is any other failure, which a retry may cure. Both were reported on the events queue;
 # 3 says the closing event could not be sent, so whoever started the job must report it.
 EXIT_NOT_A_VIDEO = 2
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.set_defaults(command=run_probe)
     run = commands.add_parser(
         "run", help="transcode an S3 object to HLS in the media bucket, reporting to SQS",
-        description="Exit status: 0 ready, 1 failed (a retry may help), 2 not a video.",
+        description="Exit status: 0 ready, 1 failed (a retry may help), 2 the source is "
+                    "bad (not a video, truncated or corrupt).",
     )
     for name, meaning in [
         ("--source-bucket", "bucket of the uploaded source"),

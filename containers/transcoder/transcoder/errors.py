@@ -26,6 +26,21 @@ class SourceMissing(TranscoderError):
     code = "source_missing"
 
 
+class SourceCorrupt(TranscoderError):
+    """The source's streams fail to decode in places: the file was damaged before it reached
+    us, so re-exporting or re-uploading it helps and retrying does not."""
+
+    code = "source_corrupt"
+    retryable = False
+
+
+class SourceTruncated(SourceCorrupt):
+    """The source's streams end well before its container says they do: an upload or export
+    cut short, whose missing end no transcode can bring back."""
+
+    code = "source_truncated"
+
+
 class MediaToolMissing(TranscoderError):
     code = "ffmpeg_missing"
 

@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 Event = dict[str, Any]
 # The codes the catalog knows; any other failure (a missing ffmpeg, a broken probe, a stop
 # request) is a failed transcode to it.
-FAILURE_CODES = frozenset({"not_a_video", "transcode_failed", "timeout", "source_missing",
-                           "upload_failed"})
+FAILURE_CODES = frozenset({"not_a_video", "source_corrupt", "source_truncated",
+                           "transcode_failed", "timeout", "source_missing", "upload_failed"})
 
 
 @dataclass(frozen=True)

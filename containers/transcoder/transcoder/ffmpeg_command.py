@@ -25,6 +25,10 @@ AUDIO_GROUP = "aud"
 PLAYLIST_NAME = "index.m3u8"
 INIT_NAME = "init.mp4"  # ffmpeg appends "_<index>" when there are several variants
 SEGMENT_PATTERN = "segment_%05d.m4s"
+# The share of decoded frames that may fail before ffmpeg exits 69 (after finishing): none.
+# A healthy source decodes without a single failure (a stream cut mid-GOP drops its first
+# frames without counting them), and a picture or sound that breaks up is not published.
+MAX_DECODE_ERROR_RATE = 0.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def hls_command(
     """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`."""
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats",
-        "-progress", "pipe:1",
+        "-progress", "pipe:1", "-max_error_rate", f"{MAX_DECODE_ERROR_RATE:g}",
         # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as anything else.
         "-i", f"file:{source.absolute()}",
         "-filter_complex", _filter_graph(ladder),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import subprocess
 import tempfile
@@ -12,11 +13,16 @@ from collections.abc import Callable
 from typing import IO
 
 from transcoder.banner import last_message
-from transcoder.errors import TranscodeFailed, TranscodeTimedOut
+from transcoder.errors import SourceCorrupt, TranscodeFailed, TranscodeTimedOut
 
 logger = logging.getLogger(__name__)
 
 STDERR_TAIL_BYTES = 8192
+# ffmpeg's exit status (and only for this) when a larger share of the decoded frames failed
+# than -max_error_rate allows: the fault is in the source, whatever the command made of it.
+EXIT_DECODE_ERROR_RATE = 69
+# "[vist#0:0/h264 @ 0x...] [dec:h264 @ 0x...] " before a message: one tag or several.
+_LOG_TAGS = re.compile(r"^(?:\[[^\]]*\]\s*)+")
 
 
 class Deadline:
@@ -75,7 +81,20 @@ def run_ffmpeg(command: list[str], deadline: Deadline,
             return
         if timed_out.is_set():
             raise deadline.expired()
+        if status == EXIT_DECODE_ERROR_RATE:
+            raise SourceCorrupt(_decode_errors_reason(_tail(stderr)))
         raise TranscodeFailed(_failure_reason(status, stderr))
+
+
+def _decode_errors_reason(stderr: str) -> str:
+    """What the source's decode errors were, from ffmpeg's stderr: the first one it shows and
+    the rate ffmpeg measured (its last lines only say that a thread ended with an error)."""
+    messages = [_LOG_TAGS.sub("", line).strip().rstrip(".") for line in stderr.splitlines()]
+    messages = [m for m in messages if m and not m.startswith("Last message repeated")]
+    rate = next((m for m in messages if m.startswith("Decode error rate")), None)
+    first = next((m for m in messages if m != rate), None)
+    said = "; ".join(m for m in (first, rate) if m) or "no details"
+    return f"the source does not decode cleanly: {said}"
 
 
 def _failure_reason(status: int, stderr: IO[bytes]) -> str:
@@ -84,6 +103,11 @@ def _failure_reason(status: int, stderr: IO[bytes]) -> str:
             return f"ffmpeg was killed by {signal.Signals(-status).name}"
         except ValueError:
             return f"ffmpeg was killed by signal {-status}"
-    stderr.seek(max(0, stderr.seek(0, 2) - STDERR_TAIL_BYTES))
-    said = last_message(stderr.read().decode(errors="replace"))
-    return f"ffmpeg exited with status {status}: {said}"
+    return f"ffmpeg exited with status {status}: {last_message(_tail(stderr))}"
+
+
+def _tail(stderr: IO[bytes]) -> str:
+    start = max(0, stderr.seek(0, 2) - STDERR_TAIL_BYTES)
+    stderr.seek(start)
+    text = stderr.read().decode(errors="replace")
+    return text.partition("\n")[2] if start else text  # not half a line

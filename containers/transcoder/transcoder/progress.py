@@ -39,6 +39,11 @@ class ProgressReader:
         self._out_time_us: int | None = None
         self._last_report: float | None = None
 
+    @property
+    def reached_seconds(self) -> float | None:
+        """How far into the output ffmpeg has got; None before it wrote anything."""
+        return None if self._out_time_us is None else self._out_time_us / 1e6
+
     def feed(self, line: str) -> None:
         key, _, value = line.strip().partition("=")
         if key == "out_time_us":

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from transcoder.binaries import MediaTools, find_media_tools
-from transcoder.errors import TranscodeFailed
+from transcoder.errors import SourceCorrupt, TranscodeFailed
 from transcoder.ffmpeg_command import (
     AUDIO_GROUP,
     AUDIO_NAME,
@@ -34,6 +34,8 @@ from transcoder.ladder import RenditionLadder, Rung, plan_ladder
 from transcoder.probe import probe_source
 from transcoder.progress import ProgressCallback, ProgressReader
 from transcoder.results import Rendition, TranscodeResult
+from transcoder.source import SourceInfo
+from transcoder.source_integrity import require_whole_source
 from transcoder.thumbnails import plan_sprite, poster_command, render_vtt, sprite_command
 
 logger = logging.getLogger(__name__)
@@ -55,8 +57,10 @@ def transcode(
 ) -> TranscodeResult:
     """Encode `source` into `output_dir` (created, and expected empty).
 
-    NotAVideo when the source is none; TranscodeFailed (retryable) when ffmpeg fails or is
-    killed, TranscodeTimedOut when it all takes longer than `timeout_seconds`.
+    NotAVideo when the source is none; SourceTruncated or SourceCorrupt (not retryable) when
+    it decodes short of its declared duration or with errors; TranscodeFailed (retryable)
+    when ffmpeg fails or is killed, TranscodeTimedOut when it all takes longer than
+    `timeout_seconds`.
     """
     deadline = Deadline(timeout_seconds)
     tools = tools or find_media_tools()
@@ -66,9 +70,8 @@ def transcode(
     if any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: its files would be published too")
     logger.info("encoding %s: %s", source.name, ", ".join(r.name for r in ladder.rungs))
-    progress = ProgressReader(info.duration_seconds, on_progress)
-    run_ffmpeg(hls_command(tools.ffmpeg, source, ladder, output_dir, settings), deadline,
-               progress.feed)
+    _encode_ladder(hls_command(tools.ffmpeg, source, ladder, output_dir, settings), info,
+                   deadline, on_progress)
     run_ffmpeg(poster_command(tools.ffmpeg, source, info.duration_seconds,
                               output_dir / THUMBNAIL), deadline)
     renditions, duration = _write_master(ladder, output_dir, settings)
@@ -82,6 +85,19 @@ def transcode(
         master_playlist=MASTER_PLAYLIST, thumbnail=THUMBNAIL, sprite=SPRITE,
         vtt=THUMBNAILS_VTT, total_bytes=_bytes_under(output_dir),
     )
+
+
+def _encode_ladder(command: list[str], info: SourceInfo, deadline: Deadline,
+                   on_progress: ProgressCallback) -> None:
+    """Run the ladder's ffmpeg; a source that ends early or decodes with errors fails here,
+    before anything is made of what it did write."""
+    progress = ProgressReader(info.duration_seconds, on_progress)
+    decode_errors = None
+    try:
+        run_ffmpeg(command, deadline, progress.feed)
+    except SourceCorrupt as error:  # ffmpeg encodes on past them: see how far it got
+        decode_errors = error
+    require_whole_source(info.duration_seconds, progress.reached_seconds, decode_errors)
 
 
 def _write_master(ladder: RenditionLadder, output_dir: Path,
