@@ -2,6 +2,7 @@
 
 from chalice.app import Chalice, SQSEvent
 
+from chalicelib.auth.account_mail import ACCOUNT_MAIL, send_account_mail
 from chalicelib.auth.routes import auth_routes
 from chalicelib.catalog.admin_routes import catalog_admin_routes
 from chalicelib.catalog.routes import catalog_routes
@@ -37,6 +38,7 @@ app.register_blueprint(playback_account_routes)
 app.register_blueprint(playback_routes)
 app.register_blueprint(request_routes)
 register_notification(REQUEST_SETTLED, tell_requesters)
+register_notification(ACCOUNT_MAIL, send_account_mail)
 
 
 @app.on_sqs_message(queue=settings.queues.transcode_jobs, batch_size=10)

@@ -37,7 +37,7 @@ def load_catalog(count: int) -> list[str]:
         picked = rng.sample(range(len(GENRES)), 2)
         title = " ".join(rng.sample(WORDS, 3)).title() + f" {n}"
         stamp = f"2026-01-01T00:00:{n // 1000:02d}.{n % 1000:03d}+00:00"
-        made = MovieModel(f"m{n:06d}", title=title, description="Bench movie.",
+        made = MovieModel(f"m{n:06d}", number=n + 1, title=title, description="Bench movie.",
                           category=GENRES[picked[0]], status="ready", created_at=stamp,
                           updated_at=stamp, duration=5400, rating_sum=n % 5 + 1,
                           rating_count=1,
@@ -75,7 +75,8 @@ def main() -> None:
         print(f"\nCatalog reads: {MOVIES} movies loaded in {time.perf_counter() - started:.0f} s")
         ensure_admin("bench@example.com", "bench passphrase")
         paths = {"first page": "/api/video/", "genre filter": "/api/video/?genre=drama",
-                 "search": "/api/video/?search=harbor", "detail": f"/api/video/{ids[4321]}/"}
+                 "search": "/api/video/?search=harbor", "detail": f"/api/video/{ids[4321]}/",
+                 "detail by number": "/api/video/4322/"}  # (movie n has number n + 1)
         baseline = percentiles(timed(RUNS, partial(MovieModel.get, ids[4321])))
         print(f"  {'baseline: one GetItem':30} p50 {baseline[0] * 1000:6.1f}ms "
               f"p99 {baseline[1] * 1000:6.1f}ms")

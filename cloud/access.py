@@ -61,21 +61,24 @@ FUNCTIONS: dict[str, FunctionAccess] = {
         consumes="transcode_jobs",
         write_tables=("jobs", "transcodes", *CATALOG_WRITES),
         objects=(_objects("uploads", READ, WRITE, DELETE),),  # drafts' files move
+        send_to=("transcode_events",),  # each job's deadline check (transcode/deadlines.py)
         run_transcoder=True,
     ),
     "on_transcoder_event": FunctionAccess(
         consumes="transcode_events",
         write_tables=("transcodes", *CATALOG_WRITES),
         objects=(_objects("media", DELETE, LIST),),  # replaced and partial versions
-        send_to=("notifications",),  # a requested movie is ready (or failed)
+        # A requested movie is ready (or failed); a running job's next deadline check.
+        send_to=("notifications", "transcode_events"),
         run_transcoder=True,  # retries
     ),
     "on_notification": FunctionAccess(
         consumes="notifications",
-        read_tables=("users",),  # a requester's address
+        read_tables=("users",),  # a requester's address; who an account e-mail is for
         # Requests settle (and their quota items); a ready movie joins each requester's
-        # list; a failed request's draft goes with its reviews, cards and files.
-        write_tables=("jobs", "requests", "watchlist", "reviews", *CATALOG_WRITES),
+        # list; a failed request's draft goes with its reviews, cards and files. Account
+        # e-mails mint their one-time tokens and count mails per address (tokens).
+        write_tables=("jobs", "tokens", "requests", "watchlist", "reviews", *CATALOG_WRITES),
         objects=(_objects("uploads", DELETE, LIST), _objects("media", DELETE, LIST)),
         send_email=True,
     ),

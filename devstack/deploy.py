@@ -4,6 +4,8 @@ moto's CloudFormation silently ignores three settings of the template (a bucket'
 NotificationConfiguration, a table's TimeToLiveSpecification, AWS::SQS::QueuePolicy),
 so after the stack is up they are read from the same template and applied with API
 calls. On LocalStack, which applies them itself, this finds them already in place.
+moto's stack updates also leave an existing table as it was, so an index the template
+gained since is created the same way.
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ def _failure_reasons(cfn: Any, name: str) -> list[str]:
 def apply_ignored_settings(template: dict[str, Any], refs: StackReferences) -> None:
     for logical_id, resource in template["Resources"].items():
         kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::DynamoDB::Table" and "GlobalSecondaryIndexes" in props:
+            _add_missing_indexes(refs.physical_id(logical_id), props)
         if kind == "AWS::DynamoDB::Table" and "TimeToLiveSpecification" in props:
             _enable_ttl(refs.physical_id(logical_id), props["TimeToLiveSpecification"])
         elif kind == "AWS::S3::Bucket" and "NotificationConfiguration" in props:
@@ -131,6 +135,25 @@ def apply_ignored_settings(template: dict[str, Any], refs: StackReferences) -> N
                 aws_client("sqs").set_queue_attributes(
                     QueueUrl=queue_url, Attributes={"Policy": policy}
                 )
+
+
+def _add_missing_indexes(table: str, props: dict[str, Any]) -> None:
+    """Create the template's indexes the table lacks, one per call as DynamoDB allows."""
+    dynamodb = aws_client("dynamodb")
+    described = dynamodb.describe_table(TableName=table)["Table"]
+    have = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    for index in props["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in have:
+            continue
+        keys = {key["AttributeName"] for key in index["KeySchema"]}
+        dynamodb.update_table(
+            TableName=table,
+            AttributeDefinitions=[d for d in props["AttributeDefinitions"]
+                                  if d["AttributeName"] in keys],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["IndexName"], "KeySchema": index["KeySchema"],
+                "Projection": index["Projection"]}}],
+        )
 
 
 def _enable_ttl(table: str, spec: dict[str, Any]) -> None:

@@ -5,20 +5,25 @@ Lambda-shaped event, and settles the batch as Lambda does with ReportBatchItemFa
 messages the handler reports as failed (or the whole batch, if it raises or answers
 something malformed) are left alone, so they reappear after the visibility timeout and
 the queue's RedrivePolicy moves them to the DLQ after maxReceiveCount; the rest are
-deleted.
+deleted. Each invocation gets a context whose remaining time counts down from the
+function's `lambda_timeout` in `.chalice/config.json`, as Lambda's does.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from chalice.app import Chalice, SQSEventConfig
+from chalice.config import Config
+from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
 
 from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import get_settings
@@ -26,6 +31,8 @@ from chalicelib.core.settings import get_settings
 logger = logging.getLogger(__name__)
 
 MAX_RECEIVE_BATCH = 10  # SQS ReceiveMessage maximum
+CHALICE_CONFIG = Path(__file__).resolve().parents[1] / ".chalice" / "config.json"
+LOCAL_STAGE = "local"
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -37,6 +44,7 @@ class QueueSubscription:
     queue_name: str
     batch_size: int
     handler: LambdaHandler
+    timeout_seconds: float = DEFAULT_LAMBDA_TIMEOUT
 
 
 @dataclass
@@ -60,13 +68,23 @@ class LambdaContext:
         return int(max(0.0, self.timeout_seconds - (time.monotonic() - self.started)) * 1000)
 
 
-def subscriptions(app: Chalice) -> list[QueueSubscription]:
+def lambda_timeout(function_name: str, config_path: Path = CHALICE_CONFIG,
+                   stage: str = LOCAL_STAGE) -> int:
+    """The function's timeout as `chalice deploy` reads it (stage, function, defaults)."""
+    on_disk = json.loads(config_path.read_text()) if config_path.exists() else {}
+    config = Config(chalice_stage=stage, function_name=function_name,
+                    config_from_disk=on_disk)
+    return int(config.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT)
+
+
+def subscriptions(app: Chalice, config_path: Path = CHALICE_CONFIG) -> list[QueueSubscription]:
     return [
         QueueSubscription(
             handler_name=source.name,
             queue_name=source.queue,
             batch_size=min(source.batch_size, MAX_RECEIVE_BATCH),
             handler=app.handler_map[source.name],
+            timeout_seconds=lambda_timeout(source.name, config_path),
         )
         for source in app.event_sources
         if isinstance(source, SQSEventConfig) and source.queue
@@ -145,9 +163,9 @@ class QueuePoller:
         ids = [m["MessageId"] for m in messages]
         event = lambda_event(messages, self._arn, get_settings().region)
         try:
-            response = self.subscription.handler(
-                event, LambdaContext(self.subscription.handler_name)
-            )
+            response = self.subscription.handler(event, LambdaContext(
+                self.subscription.handler_name,
+                timeout_seconds=self.subscription.timeout_seconds))
         except Exception:
             logger.exception("handler %s raised: the batch will be retried",
                              self.subscription.handler_name)

@@ -1,6 +1,7 @@
 """`make run`: the whole stack on this machine, stopped together with Ctrl-C.
 
-emulator (moto's server unless one answers) -> template deployed -> `chalice local`
+emulator (moto's server unless one answers) -> template deployed -> the API (chalice's
+local server, refusing at its edge as API Gateway does: devstack/api_server.py)
 -> the event dispatcher (SQS -> the app's handlers) -> a banner once /api/health/ is 200.
 """
 
@@ -14,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from types import FrameType
 
 import requests
@@ -34,11 +34,11 @@ logger = logging.getLogger("devstack")
 
 
 def start_api(host: str, port: int) -> subprocess.Popen[bytes]:
+    """`chalice local` without its reloader (it restarts on any file write under the
+    project, logs included), refusing bad requests as API Gateway does: api_server.py."""
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "local",
-         "--host", host, "--port", str(port),
-         # The reloader restarts on any file write under the project, logs included.
-         "--no-autoreload"],
+        [sys.executable, "-m", "devstack.api_server", "--stage", "local",
+         "--host", host, "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=dict(os.environ),
         start_new_session=True,
@@ -49,7 +49,7 @@ def wait_until_healthy(url: str, api: subprocess.Popen[bytes], timeout: float = 
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if api.poll() is not None:
-            raise RuntimeError(f"chalice local exited with {api.returncode}")
+            raise RuntimeError(f"the API server exited with {api.returncode}")
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return time.monotonic() - started

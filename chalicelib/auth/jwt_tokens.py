@@ -40,11 +40,15 @@ class Claims:
     extra: dict[str, Any]
 
 
-def issue(settings: Settings, kind: TokenKind, subject: str, lifetime_seconds: int,
+def issue(settings: Settings, kind: TokenKind, subject: str, lifetime_seconds: int, *,
+          token_id: str | None = None, expires_at: int | None = None,
           **extra: Any) -> tuple[str, Claims]:
+    """A signed token; a `token_id` and `expires_at` given sign an already issued token
+    again (the same credential: the server keeps its state by `jti`)."""
     ring = key_ring(settings)
     now = int(time.time())
-    claims = Claims(subject, kind, uuid.uuid4().hex, now, now + lifetime_seconds, extra)
+    claims = Claims(subject, kind, token_id or uuid.uuid4().hex, now,
+                    expires_at or now + lifetime_seconds, extra)
     payload = {
         **extra,
         "iss": settings.jwt_issuer, "aud": AUDIENCE, "sub": subject, "typ": kind.value,

@@ -2,6 +2,9 @@
 
 DynamoDB cannot make a GSI key unique, so an account is written together with an
 `email#<address>` claim item in one transaction; the `email` GSI serves look-ups.
+
+An account item also carries what every authenticated request checks in one conditional
+write (see admission.py): its token generation and its per-minute request counter.
 """
 
 from __future__ import annotations
@@ -41,6 +44,15 @@ class UserModel(Model):
     plan_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     owner_id = UnicodeAttribute(null=True)  # on claim items: the account that owns the address
+    display_name = UnicodeAttribute(null=True)  # chosen by the user; absent: a neutral default
+    # Access tokens carry the generation they were issued under (claim `gen`); a password
+    # reset bumps it, and every older token stops working. Absent: generation 0.
+    token_generation = NumberAttribute(null=True, attr_name="token_gen")
+    # The request counter (admission.py): the epoch minute of the last counted request,
+    # and the count of the minute in the slot of its parity (the other slot is absent).
+    rate_minute = NumberAttribute(null=True)
+    rate_hits_even = NumberAttribute(null=True)
+    rate_hits_odd = NumberAttribute(null=True)
 
     email_index = EmailIndex()
 
@@ -58,9 +70,11 @@ class TokenModel(Model):
     """One table for every expiring auth record, told apart by `kind` and key prefix.
 
     - `family#<id>`: a refresh-token family; `revoked` ends every token in it.
-    - `refresh#<jti>`: one refresh token; `state` is active, then rotated.
-    - `activation#<sha256>`, `reset#<sha256>`: one-time tokens, stored hashed.
-    - `login#<email>`, `rate#<user>#<minute>`: throttling counters.
+    - `refresh#<jti>`: one refresh token; `state` is active, then rotated (when, and into
+      which token, so that an immediate repeat can be answered: refresh_tokens.py).
+    - `activation#<sha256>`, `reset#<sha256>`: one-time tokens, stored hashed; a reset
+      token remembers the account's token generation it was issued under.
+    - `login#<email>`, `mail#<email>`, `client-mail#<ip>`: throttling counters.
     """
 
     class Meta:
@@ -75,6 +89,9 @@ class TokenModel(Model):
     used = BooleanAttribute(null=True)
     hits = NumberAttribute(null=True)
     window_start = NumberAttribute(null=True)
+    generation = NumberAttribute(null=True)  # reset tokens: the account's token generation
+    rotated_at = NumberAttribute(null=True)  # refresh tokens: when it was traded in
+    successor = UnicodeAttribute(null=True)  # refresh tokens: the jti it was traded for
     expires_at = NumberAttribute()  # the table's TTL attribute: epoch seconds
 
     user_index = TokenUserIndex()

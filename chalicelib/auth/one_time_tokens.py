@@ -7,6 +7,7 @@ import secrets
 import time
 from enum import Enum
 
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.models import TokenModel
@@ -29,13 +30,25 @@ def _token_id(purpose: OneTimePurpose, raw: str) -> str:
     return f"{purpose.kind}#{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
-def issue_one_time(purpose: OneTimePurpose, user_id: str) -> str:
+def issue_one_time(purpose: OneTimePurpose, user_id: str, generation: int | None = None) -> str:
+    """A new token; `generation` (reset tokens) is the account's token generation now: a
+    completed reset moves the account past it, voiding every other link issued before."""
     raw = secrets.token_urlsafe(32)
     TokenModel(
         _token_id(purpose, raw), kind=purpose.kind, user_id=user_id, used=False,
-        expires_at=int(time.time()) + purpose.lifetime_seconds,
+        generation=generation, expires_at=int(time.time()) + purpose.lifetime_seconds,
     ).save()
     return raw
+
+
+def issued_generation(purpose: OneTimePurpose, raw: str) -> int:
+    """The account generation the token was issued under (0 when it has none, or is no
+    token at all: redeeming it then fails anyway)."""
+    try:
+        record = TokenModel.get(_token_id(purpose, raw), consistent_read=True)
+    except DoesNotExist:
+        return 0
+    return int(record.generation or 0)
 
 
 def redeem_within(transaction: TransactWrite, purpose: OneTimePurpose, user_id: str,

@@ -1,4 +1,5 @@
-"""Who is calling: a Bearer token or the access cookie, verified, rate-limited."""
+"""Who is calling: a Bearer token or the access cookie, verified, admitted (the account
+exists, the token is not revoked, the caller is under the rate limit: admission.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from dataclasses import dataclass
 
 from chalice.app import Request
 
-from chalicelib.auth import throttle
-from chalicelib.auth.accounts import ADMIN, load_user
+from chalicelib.auth.accounts import ADMIN, Account
+from chalicelib.auth.admission import admit
 from chalicelib.auth.cookies import ACCESS_COOKIE, read_cookie
-from chalicelib.auth.jwt_tokens import TokenKind, verify
-from chalicelib.core.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType
+from chalicelib.auth.jwt_tokens import Claims, TokenKind, verify
+from chalicelib.core.errors import Forbidden, Unauthorized, UnsupportedMediaType
 from chalicelib.core.settings import get_settings
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -21,6 +22,7 @@ class Principal:
     user_id: str
     role: str
     via_cookie: bool
+    account: Account | None = None  # as admitted now; None for uncounted calls
 
     @property
     def is_admin(self) -> bool:
@@ -32,9 +34,24 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def token_generation(claims: Claims) -> int:
+    """The account generation an access token was issued under (tokens from before
+    generations existed carry none: 0)."""
+    generation = claims.extra.get("gen", 0)
+    if isinstance(generation, bool) or not isinstance(generation, int):
+        raise Unauthorized("The token is invalid.", reason="token_invalid")
+    return generation
+
+
 def authenticate(request: Request, *, count: bool = True) -> Principal:
-    """The caller; `count=False` skips the per-minute counter for calls that are cheap by
-    design and already bounded (playback heartbeats: one conditional write each)."""
+    """The caller, admitted against the account as it is now (its current role).
+
+    `count=False` trusts the token alone (its role too), for calls that are frequent by
+    design and bounded otherwise (heartbeats, segments). A deleted account still cannot
+    write through them: a heartbeat's conditional write needs the watch session that the
+    deletion erased, and a segment needs the account's plan, which is gone with it. A
+    token revoked by a password reset keeps playing until it expires (15 minutes): it
+    cannot refresh, and every counted call refuses it."""
     settings = get_settings()
     token, via_cookie = _bearer(request), False
     if token is None:
@@ -48,18 +65,16 @@ def authenticate(request: Request, *, count: bool = True) -> Principal:
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
         if content_type != "application/json":
             raise UnsupportedMediaType("Cookie-authenticated writes must send application/json.")
-    if count:
-        throttle.count_request(settings, claims.subject)
-    return Principal(claims.subject, str(claims.extra.get("role", "user")), via_cookie)
+    generation = token_generation(claims)
+    if not count:
+        return Principal(claims.subject, str(claims.extra.get("role", "user")), via_cookie)
+    account = admit(settings, claims.subject, generation)
+    return Principal(account.user_id, account.role, via_cookie, account)
 
 
 def authenticate_admin(request: Request) -> Principal:
-    """An admin, checked against the account too: a demotion takes effect at once."""
+    """An admin now (the role comes from the account, so a demotion takes effect at once)."""
     principal = authenticate(request)
-    try:
-        role = load_user(principal.user_id).role if principal.is_admin else principal.role
-    except NotFound:
-        raise Unauthorized("The account no longer exists.") from None
-    if role != ADMIN:
+    if not principal.is_admin:
         raise Forbidden("This action is for administrators only.")
     return principal

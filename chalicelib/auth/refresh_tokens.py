@@ -1,6 +1,13 @@
 """Refresh tokens in families: each use rotates; a reused (already rotated) token
 revokes the whole family, so a stolen token stops working for the thief and the owner.
 
+One exception, as in mature implementations (Auth0's reuse interval, Okta's grace
+period): two tabs that refresh with the same cookie at once present one token twice.
+A repeat within `refresh_grace_seconds` of the rotation, while the token it was traded
+for is still unused, gets that *same* successor again (signed anew, the same `jti`), not
+a new branch of the family. So a thief who replays a token within the window still
+holds the owner's next token, and whichever of them presents it second is caught.
+
 Family records outlive their tokens only until the newest token would expire; the
 table's TTL then removes them (revocations included).
 """
@@ -9,18 +16,21 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
 from chalicelib.auth.models import TokenModel
-from chalicelib.core.dynamo import transaction_connection
+from chalicelib.core.dynamo import back_off, transaction_connection
 from chalicelib.core.errors import Unauthorized
 from chalicelib.core.settings import Settings
 
 ACTIVE, ROTATED = "active", "rotated"
 FAMILY_PREFIX, REFRESH_PREFIX = "family#", "refresh#"
+Clock = Callable[[], float]
+CONFLICT_RETRIES = 4  # transactions on the same token that collide (not a reuse)
 
 
 def start_family(settings: Settings, user_id: str) -> tuple[str, Claims]:
@@ -34,28 +44,63 @@ def start_family(settings: Settings, user_id: str) -> tuple[str, Claims]:
     return token, claims
 
 
-def rotate(settings: Settings, token: str) -> tuple[str, str, Claims]:
+def rotate(settings: Settings, token: str, clock: Clock = time.time
+           ) -> tuple[str, str, Claims]:
     """Trade a refresh token for the next one: (user_id, new token, its claims)."""
     claims = verify(settings, token, TokenKind.REFRESH)
     family_id = str(claims.extra.get("fam", ""))
-    family = _get(FAMILY_PREFIX + family_id)
+    family = _get(FAMILY_PREFIX + family_id, clock())
     if family is None or family.revoked:
         raise Unauthorized("This session has ended; sign in again.", reason="token_revoked")
     new_token, new_claims = _issue(settings, claims.subject, family_id)
     used = TokenModel(REFRESH_PREFIX + claims.token_id)
-    try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(used, actions=[TokenModel.state.set(ROTATED)],
-                               condition=TokenModel.state == ACTIVE)
-            transaction.update(family, actions=[TokenModel.expires_at.set(new_claims.expires_at)],
-                               condition=TokenModel.revoked == False)  # noqa: E712
-            transaction.save(_record(new_claims, family_id))
-    except TransactWriteError:
-        # Presented twice: the token (or a copy of it) was already traded in.
-        revoke_family(family_id)
-        raise Unauthorized("This session has ended; sign in again.",
-                           reason="token_reused") from None
-    return claims.subject, new_token, new_claims
+    for attempt in range(CONFLICT_RETRIES):
+        now = clock()
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(used, actions=[
+                    TokenModel.state.set(ROTATED), TokenModel.rotated_at.set(int(now)),
+                    TokenModel.successor.set(new_claims.token_id),
+                ], condition=TokenModel.state == ACTIVE)
+                transaction.update(family,
+                                   actions=[TokenModel.expires_at.set(new_claims.expires_at)],
+                                   condition=TokenModel.revoked == False)  # noqa: E712
+                transaction.save(_record(new_claims, family_id))
+        except TransactWriteError as error:
+            # PynamoDB sends puts before updates: [new record, used token, family].
+            reasons = [r.code if r else None for r in error.cancellation_reasons]
+            if "ConditionalCheckFailed" not in reasons:  # collided with a concurrent one
+                back_off(attempt, 0.02)
+                continue
+            if reasons[2:3] == ["ConditionalCheckFailed"]:
+                raise Unauthorized("This session has ended; sign in again.",
+                                   reason="token_revoked") from None
+            # Presented twice: the token (or a copy of it) was already traded in.
+            repeated = _successor_within_grace(settings, claims, now)
+            if repeated is not None:
+                return claims.subject, *repeated
+            revoke_family(family_id)
+            raise Unauthorized("This session has ended; sign in again.",
+                               reason="token_reused") from None
+        return claims.subject, new_token, new_claims
+    raise Unauthorized("This session is being refreshed elsewhere; try again.",
+                       reason="token_busy")
+
+
+def _successor_within_grace(settings: Settings, claims: Claims, now: float
+                            ) -> tuple[str, Claims] | None:
+    """The token `claims` was just traded for, signed again, if this is a repeat within
+    the grace window and that successor is still unused; else None (a reuse)."""
+    used = _get(REFRESH_PREFIX + claims.token_id, now)
+    if (used is None or used.state != ROTATED or not used.successor
+            or used.rotated_at is None or now - used.rotated_at > settings.refresh_grace_seconds):
+        return None
+    successor = _get(REFRESH_PREFIX + used.successor, now)
+    if successor is None or successor.state != ACTIVE:
+        return None  # the chain moved on: this token is not the immediately previous one
+    return issue(settings, TokenKind.REFRESH, claims.subject, settings.refresh_token_seconds,
+                 token_id=used.successor, expires_at=int(successor.expires_at),
+                 fam=successor.family_id)
 
 
 def revoke(settings: Settings, token: str) -> None:
@@ -94,9 +139,9 @@ def _record(claims: Claims, family_id: str) -> TokenModel:
                       family_id=family_id, state=ACTIVE, expires_at=claims.expires_at)
 
 
-def _get(token_id: str) -> TokenModel | None:
+def _get(token_id: str, now: float | None = None) -> TokenModel | None:
     try:
         record = TokenModel.get(token_id, consistent_read=True)
     except DoesNotExist:
         return None
-    return record if record.expires_at > time.time() else None
+    return record if record.expires_at > (time.time() if now is None else now) else None

@@ -8,6 +8,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.auth import service
+from chalicelib.auth.accounts import Account
 from chalicelib.auth.cookies import REFRESH_COOKIE, cleared_cookies, read_cookie, session_cookies
 from chalicelib.auth.principal import authenticate, authenticate_admin
 from chalicelib.core.http import ApiBlueprint, json_body
@@ -24,10 +25,21 @@ def _body() -> dict[str, Any]:
     return json_body(auth_routes.current_request)
 
 
+def _client() -> str:
+    """The caller's source IP, as API Gateway saw it (not a header the caller chose)."""
+    identity = (auth_routes.current_request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def _me(account: Account) -> dict[str, Any]:
+    return {**account.public(), "plan": account.plan_id, "display_name": account.display_name}
+
+
 def _register() -> Response:
     body = _body()
     email = service.register(body.get("email"), body.get("password"),
-                             body.get("confirmed_password", body.get("confirm_password")))
+                             body.get("confirmed_password", body.get("confirm_password")),
+                             _client())
     return Response(body={"detail": REGISTERED, "email": email}, status_code=201)
 
 
@@ -71,7 +83,7 @@ def logout() -> Response:
 
 @auth_routes.route("/api/password_reset", methods=["POST"])
 def password_reset() -> dict[str, Any]:
-    service.request_password_reset(_body().get("email"))
+    service.request_password_reset(_body().get("email"), _client())
     return {"detail": RESET_SENT}
 
 
@@ -85,8 +97,14 @@ def password_confirm(uidb64: str, token: str) -> dict[str, Any]:
 
 @auth_routes.route("/api/me", methods=["GET"])
 def me() -> dict[str, Any]:
-    account = service.account(authenticate(auth_routes.current_request).user_id)
-    return {**account.public(), "plan": account.plan_id}
+    principal = authenticate(auth_routes.current_request)
+    return _me(principal.account or service.account(principal.user_id))
+
+
+@auth_routes.route("/api/me", methods=["PATCH"])
+def update_me() -> dict[str, Any]:
+    principal = authenticate(auth_routes.current_request)
+    return _me(service.set_display_name(principal.user_id, _body().get("display_name")))
 
 
 @auth_routes.route("/api/me", methods=["DELETE"])

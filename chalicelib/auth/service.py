@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth import refresh_tokens, throttle
+from chalicelib.auth.account_mail import MailPurpose, request_account_mail
 from chalicelib.auth.accounts import (
     ADMIN,
     ROLES,
     Account,
+    check_display_name,
     create_user,
     delete_user,
     find_user,
+    generation_is,
     load_user,
     normalize_email,
 )
 from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue
-from chalicelib.auth.links import activation_link, decode_uid, password_reset_link
+from chalicelib.auth.links import decode_uid
 from chalicelib.auth.models import UserModel
-from chalicelib.auth.one_time_tokens import OneTimePurpose, issue_one_time, redeem_within
+from chalicelib.auth.one_time_tokens import OneTimePurpose, issued_generation, redeem_within
 from chalicelib.auth.passwords import (
     check_new_password,
     decoy_hash,
@@ -33,7 +37,6 @@ from chalicelib.core.dynamo import is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.core.personal_data import erase_personal_data
 from chalicelib.core.settings import get_settings
-from chalicelib.notify.service import queue_email
 
 BAD_CREDENTIALS = "Invalid email or password."
 BAD_LINK = "The link is invalid or has expired."
@@ -52,28 +55,18 @@ class SignedIn:
     refresh: Claims
 
 
-def register(email: object, password: object, confirmation: object) -> str:
-    """Create an inactive account and mail its activation link. An address that already
-    has an account gets the same answer; its owner gets a notice instead."""
+def register(email: object, password: object, confirmation: object, client: str) -> str:
+    """Create an inactive account and have its activation link mailed. An address that
+    already has an account gets the same answer, after the same work; its owner is mailed
+    a notice (or the activation link again) instead. `client`: the caller's source IP."""
     address = normalize_email(email)
     new_password = check_new_password(password, confirmation)
-    try:
-        user = create_user(address, new_password)
-    except Conflict:
-        existing = find_user(address)
-        if existing is not None and not existing.is_active:
-            _mail_activation(existing)
-        else:
-            queue_email("already_registered", address, {})
-        return address
-    _mail_activation(user)
+    throttle.reserve_client_mail(get_settings(), client)
+    # A taken address: what its owner is told is decided with the mail (account_mail.py).
+    with suppress(Conflict):
+        create_user(address, new_password)
+    request_account_mail(MailPurpose.SIGN_UP, address)
     return address
-
-
-def _mail_activation(user: UserModel) -> None:
-    token = issue_one_time(OneTimePurpose.ACTIVATION, user.user_id)
-    link = activation_link(get_settings(), user.user_id, token)
-    queue_email("activation", str(user.email), {"link": link})
 
 
 def activate(uidb64: str, token: str) -> Account:
@@ -104,7 +97,9 @@ def login(email: object, password: object) -> SignedIn:
                               "e-mailed you.")
     if needs_rehash(str(user.password_hash)):
         user.update(actions=[UserModel.password_hash.set(hash_password(password))])
-    return _sign_in(Account.of(user))
+    # Read by key: the GSI may lag a reset's new token generation, and a token of the old
+    # one would be refused at once.
+    return _sign_in(Account.of(load_user(user.user_id)))
 
 
 def _sign_in(account: Account) -> SignedIn:
@@ -117,7 +112,7 @@ def _sign_in(account: Account) -> SignedIn:
 def _access_token(account: Account) -> tuple[str, Claims]:
     settings = get_settings()
     return issue(settings, TokenKind.ACCESS, account.user_id, settings.access_token_seconds,
-                 role=account.role)
+                 role=account.role, gen=account.token_generation)
 
 
 def refresh(refresh_token: object) -> SignedIn:
@@ -138,25 +133,31 @@ def logout(refresh_token: object) -> None:
         refresh_tokens.revoke(get_settings(), refresh_token)
 
 
-def request_password_reset(email: object) -> None:
-    user = find_user(normalize_email(email))
-    if user is None:
-        return
-    token = issue_one_time(OneTimePurpose.RESET, user.user_id)
-    queue_email("password_reset", str(user.email),
-                {"link": password_reset_link(get_settings(), user.user_id, token)})
+def request_password_reset(email: object, client: str) -> None:
+    """Have a reset link mailed if the address has an account. The same work for every
+    address (a counter for `client`, the caller's source IP, and one queued message): the
+    notifications handler finds out whether there is anyone to mail."""
+    address = normalize_email(email)
+    throttle.reserve_client_mail(get_settings(), client)
+    request_account_mail(MailPurpose.PASSWORD_RESET, address)
 
 
 def confirm_password_reset(uidb64: str, token: str, password: object,
                            confirmation: object) -> None:
+    """Set the new password and move the account to its next token generation, in one
+    transaction that holds only if the link was issued under the current generation: so
+    every other outstanding reset link, and every access token, stops working."""
     new_password = check_new_password(password, confirmation, field="new_password")
     user_id = decode_uid(uidb64)
+    generation = issued_generation(OneTimePurpose.RESET, token)
+    new_hash = hash_password(new_password)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
             redeem_within(transaction, OneTimePurpose.RESET, user_id, token)
-            new_hash = hash_password(new_password)
-            transaction.update(UserModel(user_id), actions=[UserModel.password_hash.set(new_hash)],
-                               condition=UserModel.email.exists())
+            transaction.update(UserModel(user_id), actions=[
+                UserModel.password_hash.set(new_hash),
+                UserModel.token_generation.set(generation + 1),
+            ], condition=UserModel.email.exists() & generation_is(generation))
     except TransactWriteError:
         raise InvalidInput(BAD_LINK) from None
     refresh_tokens.revoke_all(user_id)
@@ -165,6 +166,20 @@ def confirm_password_reset(uidb64: str, token: str, password: object,
 
 def account(user_id: str) -> Account:
     return Account.of(load_user(user_id))
+
+
+def set_display_name(user_id: str, name: object) -> Account:
+    """What others see of the user (review authors): 1 to 40 characters, no controls."""
+    chosen = check_display_name(name)
+    user = UserModel(user_id)
+    try:
+        user.update(actions=[UserModel.display_name.set(chosen)],
+                    condition=UserModel.email.exists())
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise NotFound("The account does not exist.") from None
+        raise
+    return Account.of(user)
 
 
 def delete_account(user_id: str, password: object) -> None:

@@ -1,7 +1,8 @@
-"""Throttling: failed logins per e-mail address, and requests per user per minute.
+"""Throttling: failed logins per e-mail address, and e-mails per address and per client.
 
-Both are atomic counters in the tokens table, so they hold under concurrent requests:
-a login attempt *reserves* one of the allowed attempts before the password is checked.
+Each is an atomic counter in the tokens table over a fixed window, so it holds under
+concurrent requests: an attempt *reserves* one of the allowed ones before the work is
+done. (Requests per user per minute are counted on the account item: admission.py.)
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import time
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.auth.models import TokenModel
 from chalicelib.core.dynamo import is_condition_failure
@@ -16,54 +19,62 @@ from chalicelib.core.errors import TooManyRequests
 from chalicelib.core.settings import Settings
 
 
+def _reserve(counter_id: str, kind: str, limit: int, window: int) -> int | None:
+    """Take one of `limit` uses of the window `counter_id` is in: None if taken, else the
+    seconds until the window ends. One write while a window is open; opening one takes
+    a second (DynamoDB cannot choose between counting and restarting in one update)."""
+    now = int(time.time())
+    counter = TokenModel(counter_id)
+    open_now = TokenModel.window_start > now - window
+    for _ in range(2):  # a concurrent caller may open the window between the two writes
+        if _updated(counter, [TokenModel.hits.add(1)], open_now & (TokenModel.hits < limit)):
+            return None
+        if _updated(counter, [TokenModel.kind.set(kind), TokenModel.hits.set(1),
+                              TokenModel.window_start.set(now),
+                              TokenModel.expires_at.set(now + window)],
+                    TokenModel.token_id.does_not_exist() | ~open_now):
+            return None
+        current = TokenModel.get(counter_id, consistent_read=True)
+        if int(current.hits or 0) >= limit:
+            return int(current.window_start or now) + window - now
+    return 1
+
+
+def _updated(counter: TokenModel, actions: list[Action], condition: Condition) -> bool:
+    try:
+        counter.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+        return False
+    return True
+
+
 def reserve_login_attempt(settings: Settings, email: str) -> None:
     """Count one attempt for `email`; 429 once the failures in the window reach the limit."""
-    now = int(time.time())
-    window, limit = settings.login_failure_window_seconds, settings.login_max_failures
-    counter = TokenModel(f"login#{email}")
-    opens_window = TokenModel.token_id.does_not_exist() | (TokenModel.window_start <= now - window)
-    try:
-        counter.update(
-            actions=[TokenModel.kind.set("login-failures"), TokenModel.hits.set(1),
-                     TokenModel.window_start.set(now), TokenModel.expires_at.set(now + window)],
-            condition=opens_window,
-        )
-        return
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
-    try:
-        counter.update(actions=[TokenModel.hits.add(1)], condition=TokenModel.hits < limit)
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
-        current = TokenModel.get(f"login#{email}", consistent_read=True)
-        retry_after = int(current.window_start or now) + window - now
-        raise TooManyRequests(
-            "Too many failed sign-in attempts. Try again later.", retry_after=retry_after
-        ) from None
+    retry_after = _reserve(f"login#{email}", "login-failures", settings.login_max_failures,
+                           settings.login_failure_window_seconds)
+    if retry_after is not None:
+        raise TooManyRequests("Too many failed sign-in attempts. Try again later.",
+                              retry_after=retry_after)
 
 
 def clear_login_failures(email: str) -> None:
     TokenModel(f"login#{email}").delete()
 
 
-def count_request(settings: Settings, user_id: str) -> None:
-    """One request of `user_id` this minute; 429 past the per-minute limit."""
-    now = int(time.time())
-    minute = now // 60
-    counter = TokenModel(f"rate#{user_id}#{minute}")
-    try:
-        counter.update(
-            actions=[TokenModel.kind.set("rate"), TokenModel.hits.add(1),
-                     TokenModel.expires_at.set((minute + 2) * 60)],
-            condition=TokenModel.token_id.does_not_exist()
-            | (TokenModel.hits < settings.requests_per_minute),
-        )
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
-        raise TooManyRequests(
-            f"More than {settings.requests_per_minute} requests in a minute.",
-            retry_after=60 - now % 60,
-        ) from None
+def reserve_client_mail(settings: Settings, client: str) -> None:
+    """Count one request from `client` (its source IP) that may send an e-mail (sign-up,
+    password reset); 429 past the limit, whatever the addresses."""
+    retry_after = _reserve(f"client-mail#{client}", "client-mail",
+                           settings.mail.per_client, settings.mail.window_seconds)
+    if retry_after is not None:
+        raise TooManyRequests("Too many sign-up or password reset requests from this "
+                              "network. Try again later.", retry_after=retry_after)
+
+
+def reserve_address_mail(settings: Settings, email: str) -> bool:
+    """Count one account e-mail to `email`: False when the address had its share of the
+    window (the mail is then not sent; the requester was answered long ago)."""
+    return _reserve(f"mail#{email}", "address-mail", settings.mail.per_address,
+                    settings.mail.window_seconds) is None

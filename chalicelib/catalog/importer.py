@@ -14,11 +14,12 @@ from chalicelib.catalog.tmdb import TmdbClient, TmdbMovie, copy_images
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Conflict, InvalidInput
 from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import ascii_int
 
 
 def tmdb_id_of(value: object) -> int:
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = ascii_int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInput("tmdb_id must be a positive integer.", field="tmdb_id")
     return value

@@ -52,12 +52,13 @@ def average_rating(movie: MovieModel) -> float:
 def card_for(movie: MovieModel, facet: str) -> ListingModel:
     rating = average_rating(movie)
     return ListingModel(
-        facet, movie.movie_id,
+        facet, movie.movie_id, number=movie.number,
         created_sort=f"{movie.created_at}#{movie.movie_id}",
         title_sort=f"{' '.join(words(movie.title)) or '~'}#{movie.movie_id}",
         rating_sort=f"{round(rating * 100):04d}#{movie.created_at}#{movie.movie_id}",
         status=movie.status, content_type=movie.content_type, title=movie.title,
-        description=movie.description, category=movie.category, genres=list(movie.genres),
+        description=movie.description, category=movie.category,
+        category_slug=slugify(movie.category), genres=list(movie.genres),
         genre_ids={g.genre_id for g in movie.genres} or None,
         words=set(movie_words(movie)) or None, maturity_rating=movie.maturity_rating,
         duration=movie.duration, thumbnail_url=movie.thumbnail_url or movie.poster_url,
@@ -114,8 +115,10 @@ class ListingQuery:
         conditions: list[Condition] = [ListingModel.words.contains(w) for w in other_words]
         if self.genre and facet != f"genre#{self.genre}":
             conditions.append(ListingModel.genre_ids.contains(self.genre))
-        if self.category and not facet.startswith(("category#",)):
-            conditions.append(ListingModel.category == self.category)
+        if self.category and not facet.startswith("category#"):
+            # Compared as the category facet compares it (`Action`, `action`, `ACTION`
+            # are one category), so a filter finds the same alone or with a search.
+            conditions.append(ListingModel.category_slug == slugify(self.category))
         if self.content_type and facet != f"type#{self.content_type}":
             conditions.append(ListingModel.content_type == self.content_type)
         if self.status and facet != f"status#{self.status}":

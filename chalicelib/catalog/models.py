@@ -52,12 +52,24 @@ class Rendition(MapAttribute[str, object]):
     bytes = NumberAttribute(null=True)
 
 
+class MovieNumberIndex(GlobalSecondaryIndex["MovieModel"]):
+    """A movie by its number (the Videoflix `id`). Every attribute is projected, so finding
+    a movie by number is one Query, as finding it by `movie_id` is one GetItem."""
+
+    class Meta:
+        index_name = "number-index"
+        projection = AllProjection()
+
+    number = NumberAttribute(hash_key=True)
+
+
 @settings_table(lambda tables: tables.movies)
 class MovieModel(Model):
     class Meta:
         pass
 
     movie_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(null=True)  # stable, never reused; null only on older movies
     content_type = UnicodeAttribute(default="movie")
     title = UnicodeAttribute()
     description = UnicodeAttribute(default="")
@@ -87,6 +99,21 @@ class MovieModel(Model):
     facets = UnicodeSetAttribute(default=set)  # the listing items that show this movie
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()  # also the optimistic lock of admin edits
+
+    number_index = MovieNumberIndex()
+
+
+@settings_table(lambda tables: tables.movies)
+class MovieNumberCounter(Model):
+    """The one item that hands out movie numbers: `last_number` only ever goes up. It lives
+    in the movies table under a key no movie id can take (`numbers.COUNTER_KEY`), and has no
+    `number`, so the number index never shows it."""
+
+    class Meta:
+        pass
+
+    movie_id = UnicodeAttribute(hash_key=True)
+    last_number = NumberAttribute(default=0)
 
 
 @settings_table(lambda tables: tables.terms)
@@ -141,6 +168,7 @@ class ListingModel(Model):
 
     facet = UnicodeAttribute(hash_key=True)
     movie_id = UnicodeAttribute(range_key=True)
+    number = NumberAttribute(null=True)  # null on cards written before movies had numbers
     created_sort = UnicodeAttribute()
     title_sort = UnicodeAttribute()
     rating_sort = UnicodeAttribute()
@@ -149,6 +177,7 @@ class ListingModel(Model):
     title = UnicodeAttribute()
     description = UnicodeAttribute()
     category = UnicodeAttribute()
+    category_slug = UnicodeAttribute(null=True)  # what a category filter compares
     genres = ListAttribute(of=GenreRef, default=list)
     genre_ids = UnicodeSetAttribute(default=set)
     words = UnicodeSetAttribute(default=set)

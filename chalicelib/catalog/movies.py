@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.catalog import numbers
 from chalicelib.catalog.listing import average_rating, delete_listing, facets_of, write_listing
 from chalicelib.catalog.media import (
     api_image_url,
@@ -35,20 +37,39 @@ STATUSES = ("draft", "processing", "ready", "failed")
 ROLES = ("actor", "director", "writer", "producer", "composer", "creator")
 DEFAULT_CATEGORY = "Uncategorized"
 MAX_CAST = 60
+# What a movie_id can be (uuid hex; any token of these): never the number counter's key.
+MOVIE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 def get_movie(movie_id: str) -> MovieModel:
+    """The movie with this key, as the system names it (jobs, requests, events)."""
     try:
         return MovieModel.get(movie_id)
     except DoesNotExist:
         raise NotFound(f"No movie {movie_id!r}.") from None
 
 
-def visible_movie(movie_id: str, *, admin: bool) -> MovieModel:
+def find_movie(ref: str) -> MovieModel:
+    """The movie a client names in a path or a body: by its movie_id, or by its number
+    (the Videoflix id). One read either way."""
+    number = numbers.number_in(ref)
+    if number is not None:
+        return numbers.numbered_movie(number)
+    if not MOVIE_ID.fullmatch(ref):
+        raise NotFound(f"No movie {ref!r}.")  # the number counter's key among others
+    return get_movie(ref)
+
+
+def movie_key(ref: str) -> str:
+    """The movie_id a client's reference stands for; reads only to look a number up."""
+    return ref if numbers.number_in(ref) is None else numbers.numbered_movie(int(ref)).movie_id
+
+
+def visible_movie(ref: str, *, admin: bool) -> MovieModel:
     """Users see ready movies only; anything else is as absent as a missing one."""
-    movie = get_movie(movie_id)
+    movie = find_movie(ref)
     if movie.status != "ready" and not admin:
-        raise NotFound(f"No movie {movie_id!r}.")
+        raise NotFound(f"No movie {ref!r}.")
     return movie
 
 
@@ -91,7 +112,7 @@ def _apply(movie: MovieModel, body: dict[str, Any]) -> None:
     """Copy every field present in `body` onto the movie, each validated."""
     simple = {
         "title": validation.text(body, "title", max_length=300),
-        "description": validation.text(body, "description", max_length=5000),
+        "description": validation.text(body, "description", max_length=5000, multiline=True),
         "category": validation.text(body, "category", max_length=80),
         "content_type": validation.choice(body, "content_type", CONTENT_TYPES),
         "release_year": validation.integer(body, "release_year", minimum=1870, maximum=2100),
@@ -119,6 +140,8 @@ def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
     movie = MovieModel(movie_id or uuid.uuid4().hex, title="", category="", status=status,
                        created_at=stamp, updated_at=stamp)
     _apply(movie, body)
+    # Taken once the input is valid; a put that fails after leaves a gap, never a repeat.
+    movie.number = numbers.next_movie_number()
     for name, value in (stored or {}).items():
         setattr(movie, name, value)
     movie.facets = facets_of(movie)
@@ -127,8 +150,8 @@ def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
     return movie
 
 
-def update_movie(movie_id: str, body: dict[str, Any]) -> MovieModel:
-    movie = get_movie(movie_id)
+def update_movie(ref: str, body: dict[str, Any]) -> MovieModel:
+    movie = find_movie(ref)
     if "status" in body:
         validation.choice(body, "status", STATUSES)
         movie.status = str(body["status"])
@@ -188,7 +211,8 @@ def rename_term_in_movies(kind: TermKind, term_id: str, name: str) -> int:
 
 def delete_movie(movie_id: str) -> None:
     """The movie, its files in both buckets and its listing cards. Reviews and watchlist
-    entries are removed by the caller (`catalog.service.delete_movie`)."""
+    entries are removed by the caller (`catalog.service.delete_movie`). Its number goes
+    with it and is never given again."""
     movie = get_movie(movie_id)
     settings = get_settings()
     delete_prefix(settings.buckets.uploads, upload_prefix(movie_id))
@@ -206,8 +230,10 @@ def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
     else:
         thumbnail, rating = item.thumbnail_url or item.poster_url, average_rating(item)
     return {
-        "id": item.movie_id, "created_at": item.created_at, "title": item.title,
-        "description": item.description,
+        # `id` goes into Videoflix click handlers unquoted: an integer. Native clients may
+        # keep using `movie_id`; every path takes either.
+        "id": numbers.number_of(item), "movie_id": item.movie_id,
+        "created_at": item.created_at, "title": item.title, "description": item.description,
         # Both always set: Videoflix SPAs put them in an <img src> and a row heading.
         "thumbnail_url": image_url(settings, item.movie_id, "thumbnail", thumbnail)
         or api_image_url(settings, item.movie_id, "thumbnail"),

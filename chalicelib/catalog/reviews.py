@@ -1,5 +1,10 @@
 """Reviews: one per user per movie; the movie's rating totals change in the same
-transaction as the review, so the average stays exact under concurrent reviews."""
+transaction as the review, so the average stays exact under concurrent reviews.
+
+A review shows its author's display name as it is now (one BatchGetItem a page, from the
+auth context), never anything from the address: the `author` attribute older versions
+stored (the address's local part) is not read.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.auth.accounts import display_names
 from chalicelib.catalog.models import MovieModel, ReviewModel
 from chalicelib.catalog.movies import refresh_cards, visible_movie
 from chalicelib.core import validation
@@ -22,35 +28,42 @@ CONFLICT_BACK_OFF_SECONDS = 0.05  # reviews of one movie share its rating totals
 
 
 @dataclass(frozen=True)
+class AuthoredReview:
+    review: ReviewModel
+    author: str  # the author's display name now
+
+
+@dataclass(frozen=True)
 class ReviewPage:
-    reviews: list[ReviewModel]
+    reviews: list[AuthoredReview]
     next_cursor: str | None
 
 
-def review_shape(review: ReviewModel) -> dict[str, Any]:
-    return {"movie_id": review.movie_id, "user_id": review.user_id, "author": review.author,
+def review_shape(authored: AuthoredReview) -> dict[str, Any]:
+    review = authored.review
+    return {"movie_id": review.movie_id, "user_id": review.user_id, "author": authored.author,
             "rating": int(review.rating), "text": review.text,
             "created_at": review.created_at, "updated_at": review.updated_at}
+
+
+def _authored(reviews: list[ReviewModel]) -> list[AuthoredReview]:
+    names = display_names(review.user_id for review in reviews)
+    return [AuthoredReview(review, names[review.user_id]) for review in reviews]
 
 
 def _rating_and_text(body: dict[str, Any], *, partial: bool) -> tuple[int | None, str | None]:
     rating = validation.integer(body, "rating", minimum=1, maximum=5)
     if rating is None and not partial:
         validation.text(body, "rating", required=True)
-    return rating, validation.text(body, "text", max_length=4000)
+    return rating, validation.text(body, "text", max_length=4000, multiline=True)
 
 
-def _author(email: str) -> str:
-    return email.partition("@")[0][:40]
-
-
-def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) -> ReviewModel:
+def add_review(movie_id: str, user_id: str, body: dict[str, Any]) -> AuthoredReview:
     rating, text = _rating_and_text(body, partial=False)
-    visible_movie(movie_id, admin=False)
+    movie_id = visible_movie(movie_id, admin=False).movie_id  # the path may name its number
     stamp = now_iso()
     review = ReviewModel(movie_id, user_id, rating=rating, text=text or "",
-                         author=_author(email), created_sort=f"{stamp}#{user_id}",
-                         created_at=stamp, updated_at=stamp)
+                         created_sort=f"{stamp}#{user_id}", created_at=stamp, updated_at=stamp)
     for attempt in range(RETRIES):
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
@@ -70,7 +83,7 @@ def add_review(movie_id: str, user_id: str, email: str, body: dict[str, Any]) ->
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         refresh_cards(movie_id)
-        return review
+        return _authored([review])[0]
     raise Conflict("The movie is being reviewed by many people right now; try again.")
 
 
@@ -81,7 +94,7 @@ def _mine(movie_id: str, user_id: str) -> ReviewModel:
         raise NotFound("You have not reviewed this movie.") from None
 
 
-def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewModel:
+def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> AuthoredReview:
     rating, text = _rating_and_text(body, partial=True)
     for attempt in range(RETRIES):
         review = _mine(movie_id, user_id)
@@ -101,7 +114,7 @@ def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> ReviewMo
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
         refresh_cards(movie_id)
-        return _mine(movie_id, user_id)
+        return _authored([_mine(movie_id, user_id)])[0]
     raise Conflict("The review kept changing; try again.")
 
 
@@ -124,7 +137,7 @@ def delete_review(movie_id: str, user_id: str) -> None:
 
 
 def list_reviews(movie_id: str, limit: int, cursor: str | None) -> ReviewPage:
-    visible_movie(movie_id, admin=False)
+    movie_id = visible_movie(movie_id, admin=False).movie_id  # the path may name its number
     query = f"reviews|{movie_id}"
     result = ReviewModel.recent_index.query(
         movie_id, scan_index_forward=False, limit=limit, page_size=limit,
@@ -132,7 +145,8 @@ def list_reviews(movie_id: str, limit: int, cursor: str | None) -> ReviewPage:
     )
     reviews = list(result)
     full = len(reviews) == limit
-    return ReviewPage(reviews, cursor_after(query, result.last_evaluated_key if full else None))
+    return ReviewPage(_authored(reviews),
+                      cursor_after(query, result.last_evaluated_key if full else None))
 
 
 def erase_reviews_of(user_id: str) -> int:

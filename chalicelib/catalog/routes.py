@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.auth.principal import Principal, authenticate
-from chalicelib.auth.service import account
 from chalicelib.catalog import movies, reviews, terms, watchlist
 from chalicelib.catalog.listing import ORDERINGS, ListingQuery, list_cards
 from chalicelib.catalog.media import IMAGE_KINDS, PLACEHOLDER_THUMBNAIL, presigned_image
@@ -108,8 +107,7 @@ def movie_reviews(movie_id: str) -> Response:
 @catalog_routes.route("/api/video/{movie_id}/reviews", methods=["POST"])
 def add_review(movie_id: str) -> Response:
     principal = _caller()
-    email = account(principal.user_id).email
-    review = reviews.add_review(movie_id, principal.user_id, email,
+    review = reviews.add_review(movie_id, principal.user_id,
                                 json_body(catalog_routes.current_request))
     return Response(body=reviews.review_shape(review), status_code=201)
 
@@ -117,14 +115,15 @@ def add_review(movie_id: str) -> Response:
 @catalog_routes.route("/api/video/{movie_id}/reviews/mine", methods=["PUT"])
 def update_my_review(movie_id: str) -> dict[str, Any]:
     principal = _caller()
-    review = reviews.update_review(movie_id, principal.user_id,
+    review = reviews.update_review(movies.movie_key(movie_id), principal.user_id,
                                    json_body(catalog_routes.current_request))
     return reviews.review_shape(review)
 
 
 @catalog_routes.route("/api/video/{movie_id}/reviews/mine", methods=["DELETE"])
 def delete_my_review(movie_id: str) -> Response:
-    reviews.delete_review(movie_id, _caller().user_id)
+    user_id = _caller().user_id
+    reviews.delete_review(movies.movie_key(movie_id), user_id)
     return Response(body="", status_code=204)
 
 
@@ -147,5 +146,6 @@ def add_to_watchlist(movie_id: str) -> dict[str, Any]:
 
 @catalog_routes.route("/api/watchlist/{movie_id}", methods=["DELETE"])
 def remove_from_watchlist(movie_id: str) -> Response:
-    watchlist.remove_from_watchlist(_caller().user_id, movie_id)
+    user_id = _caller().user_id
+    watchlist.remove_from_watchlist(user_id, movies.movie_key(movie_id))
     return Response(body="", status_code=204)

@@ -84,7 +84,7 @@ def create_term(kind: TermKind, body: dict[str, Any]) -> Term:
 
 def _description(kind: TermKind, body: dict[str, Any]) -> str | None:
     field = "bio" if kind is TermKind.ARTIST else "description"
-    return validation.text(body, field, max_length=2000)
+    return validation.text(body, field, max_length=2000, multiline=True)
 
 
 def list_terms(kind: TermKind) -> list[Term]:

@@ -27,6 +27,7 @@ from chalicelib.core.errors import (
     NotFound,
 )
 from chalicelib.core.settings import Settings
+from chalicelib.core.validation import ascii_int
 
 logger = logging.getLogger(__name__)
 
@@ -343,9 +344,9 @@ def _read_image(response: requests.Response, what: str) -> tuple[bytes, str]:
     if content_type not in IMAGE_EXTENSIONS:
         raise BadGateway(f"TMDb answered {what} with {content_type or 'no content type'}, "
                          "not a JPEG, PNG or WebP image")
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
-        raise BadGateway(f"TMDb's {what} is {int(declared)} bytes, over {MAX_IMAGE_BYTES}")
+    declared = ascii_int(response.headers.get("Content-Length", ""))
+    if declared is not None and declared > MAX_IMAGE_BYTES:
+        raise BadGateway(f"TMDb's {what} is {declared} bytes, over {MAX_IMAGE_BYTES}")
     return _read_at_most(response.iter_content(IMAGE_CHUNK_BYTES), what), content_type
 
 
@@ -452,7 +453,7 @@ def _certification(release_dates: Mapping[str, Any]) -> str | None:
 
 def _year(release_date: object) -> int | None:
     text = str(release_date or "")
-    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+    return ascii_int(text[:4]) if len(text) >= 4 else None
 
 
 def _positive_int(value: object) -> int:

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.catalog.models import MovieModel, rendition
-from chalicelib.catalog.movies import create_movie, get_movie, save_and_reindex
+from chalicelib.catalog.movies import (
+    create_movie,
+    find_movie,
+    get_movie,
+    refresh_cards,
+    save_and_reindex,
+)
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, NotFound
 
@@ -31,8 +37,16 @@ def title_from_filename(filename: str) -> str:
     return " ".join(words).strip()[:300] or "Untitled upload"
 
 
-def draft_for_upload(filename: str) -> str:
-    return create_movie({"title": title_from_filename(filename)}).movie_id
+def draft_for_upload(filename: str, movie_id: str) -> str:
+    """The draft movie `movie_id` for an upload that names no movie, made once: the id
+    comes from the upload, so a retried or redelivered upload event finds its draft."""
+    try:
+        create_movie({"title": title_from_filename(filename)}, movie_id=movie_id)
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+        refresh_cards(movie_id)  # the first try may have stopped before listing it
+    return movie_id
 
 
 def movie_exists(movie_id: str) -> bool:
@@ -105,9 +119,10 @@ def request_of(movie_id: str) -> str | None:
         return None
 
 
-def playable_movie(movie_id: str) -> MovieModel:
-    """A movie that can be streamed now: ready, with a published version."""
-    movie = get_movie(movie_id)
+def playable_movie(ref: str) -> MovieModel:
+    """A movie that can be streamed now: ready, with a published version. `ref` is its
+    movie_id or its number (the Videoflix id); use the returned `movie_id` from here on."""
+    movie = find_movie(ref)
     if movie.status != "ready" or not movie.current_version or not movie.master_playlist_key:
         raise NotReady(f"{movie.title!r} cannot be played yet ({movie.status}).",
                        status=movie.status)

@@ -25,9 +25,9 @@ class WatchlistPage:
     next_cursor: str | None
 
 
-def add_to_watchlist(user_id: str, movie_id: str) -> WatchlistEntry:
-    movie = visible_movie(movie_id, admin=False)
-    stamp = now_iso()
+def add_to_watchlist(user_id: str, ref: str) -> WatchlistEntry:
+    movie = visible_movie(ref, admin=False)
+    movie_id, stamp = movie.movie_id, now_iso()
     entry = WatchlistModel(user_id, movie_id, added_sort=f"{stamp}#{movie_id}", added_at=stamp)
     try:
         entry.save(condition=WatchlistModel.movie_id.does_not_exist())

@@ -2,7 +2,8 @@
 
 Handlers return `{"batchItemFailures": [...]}` (Lambda's ReportBatchItemFailures
 contract); the SQS event source must enable that response type, and the dev stack's
-dispatcher honours it the same way.
+dispatcher honours it the same way. Work claimed while a batch runs is leased for as long
+as the invocation has left (`idempotency.within_invocation`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice.app import SQSEvent, SQSRecord
+
+from chalicelib.core.idempotency import within_invocation
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +34,11 @@ def receive_count(record: SQSRecord) -> int:
 def each_message(event: SQSEvent, handle: Callable[[SQSRecord], Any]) -> BatchResponse:
     """Call `handle` for every message; report the ones that raised as failures."""
     failures = []
-    for record in event:
-        try:
-            handle(record)
-        except Exception:
-            logger.exception("message failed", extra={"message_id": message_id(record)})
-            failures.append({"itemIdentifier": message_id(record)})
+    with within_invocation(event.context):
+        for record in event:
+            try:
+                handle(record)
+            except Exception:
+                logger.exception("message failed", extra={"message_id": message_id(record)})
+                failures.append({"itemIdentifier": message_id(record)})
     return {"batchItemFailures": failures}

@@ -2,10 +2,13 @@
 
     ReelstackError
      ├── InvalidInput            400
-     │    └── PayloadTooLarge    413
+     │    ├── PayloadTooLarge    413
+     │    ├── URITooLong         414
+     │    └── HeadersTooLarge    431
      ├── Unauthorized            401
      ├── Forbidden               403
      ├── NotFound                404
+     ├── MethodNotAllowed        405
      ├── Conflict                409
      ├── Gone                    410
      ├── UnsupportedMediaType    415
@@ -20,6 +23,7 @@ precise code (`class StreamLimitReached(Conflict): code = "StreamLimitReached"`)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 
@@ -50,6 +54,16 @@ class PayloadTooLarge(InvalidInput):
     code = "PayloadTooLarge"
 
 
+class URITooLong(InvalidInput):
+    status = 414
+    code = "URITooLong"
+
+
+class HeadersTooLarge(InvalidInput):
+    status = 431
+    code = "HeadersTooLarge"
+
+
 class Unauthorized(ReelstackError):
     status = 401
     code = "Unauthorized"
@@ -63,6 +77,18 @@ class Forbidden(ReelstackError):
 class NotFound(ReelstackError):
     status = 404
     code = "NotFound"
+
+
+class MethodNotAllowed(ReelstackError):
+    status = 405
+    code = "MethodNotAllowed"
+
+    def __init__(self, message: str, allowed: Iterable[str], **details: Any) -> None:
+        super().__init__(message, **details)
+        self.allowed = sorted(set(allowed))
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class Conflict(ReelstackError):
@@ -100,5 +126,17 @@ class BadGateway(ReelstackError):
 
 
 class DependencyUnavailable(ReelstackError):
+    """A store or service we need is down, slow or throttling us: worth a retry."""
+
     status = 503
     code = "DependencyUnavailable"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **details: Any) -> None:
+        if retry_after is not None:
+            retry_after = max(1, retry_after)
+            details["retry_after"] = retry_after
+        super().__init__(message, **details)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}

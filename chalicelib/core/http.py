@@ -1,4 +1,5 @@
-"""HTTP edge helpers: request bodies in, domain errors out, in one place.
+"""HTTP edge helpers: request bodies in, domain errors (and AWS outages, as 503s) out, in
+one place.
 
 Chalice turns an exception raised in a view into its own response before any
 middleware sees it, so routes are registered through `ApiBlueprint`, whose `route`
@@ -10,19 +11,42 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
+import botocore.exceptions
 from chalice.app import Blueprint, ChaliceViewError, Request, Response
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.core.cors import answer_preflight
-from chalicelib.core.errors import InvalidInput, PayloadTooLarge, ReelstackError
+from chalicelib.core.errors import (
+    DependencyUnavailable,
+    InvalidInput,
+    PayloadTooLarge,
+    ReelstackError,
+)
 from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import ascii_int
 
 logger = logging.getLogger(__name__)
 
 View = Callable[..., Any]
 JSON_HEADERS = {"Content-Type": "application/json"}
+
+# No request body of this API nests deeper than a few levels. json.loads recurses once per
+# level (a 2 kB body of brackets exhausts Python's stack), and so would anything that walks
+# a deep body after it.
+MAX_JSON_DEPTH = 32
+
+# Worth a retry: the store timed out, dropped the connection or throttled us.
+RETRY_AFTER_SECONDS = 2
+_UNREACHABLE = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+_THROTTLING_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "Throttling", "RequestThrottled", "SlowDown", "ServiceUnavailable",
+})
+_THROTTLED_CANCELLATIONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 def error_response(error: ReelstackError) -> Response:
@@ -44,11 +68,50 @@ def answer_errors(view: View) -> View:
             return error_response(error)
         except ChaliceViewError:
             raise
-        except Exception:
+        except Exception as error:
+            outage = dependency_outage(error)
+            if outage is not None:
+                logger.warning("%s in %s: %s", outage.code, view.__name__, outage.message)
+                return error_response(outage)
             logger.exception("unhandled error in %s", view.__name__)
             return error_response(ReelstackError("An internal error occurred."))
 
     return answered
+
+
+def dependency_outage(error: BaseException) -> DependencyUnavailable | None:
+    """A 503 for an AWS call that timed out, could not connect or was throttled, whether
+    botocore raised it or PynamoDB wrapped it (its `cause`); None for anything else."""
+    seen: BaseException | None = error
+    for _ in range(4):  # PynamoDB wraps once; a bound keeps a cycle of causes finite
+        if seen is None:
+            return None
+        if isinstance(seen, _UNREACHABLE):
+            return _outage(type(seen).__name__)
+        code = _error_code(seen)
+        if code in _THROTTLING_CODES or _throttled_transaction(seen):
+            return _outage(code or "Throttled")
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return None
+
+
+def _outage(reason: str) -> DependencyUnavailable:
+    return DependencyUnavailable(f"A backing service is unavailable ({reason}); retry shortly.",
+                                 retry_after=RETRY_AFTER_SECONDS)
+
+
+def _error_code(error: BaseException) -> str | None:
+    # Not PynamoDB's cause_response_code: it fails on a cause whose `response` is None
+    # (a ReadTimeoutError's); the loop above reaches the ClientError inside instead.
+    if isinstance(error, botocore.exceptions.ClientError):
+        return str(error.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def _throttled_transaction(error: BaseException) -> bool:
+    reasons = error.cancellation_reasons if isinstance(error, TransactWriteError) else []
+    return any(reason is not None and reason.code in _THROTTLED_CANCELLATIONS
+               for reason in reasons)
 
 
 class ApiBlueprint(Blueprint):
@@ -81,19 +144,50 @@ class ApiBlueprint(Blueprint):
 
 
 def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or a clear 4xx: too large, not JSON, not an object."""
+    """The request's JSON object, or a clear 4xx: too large, too deep, not JSON (NaN and
+    Infinity are not), not an object."""
     limit = get_settings().max_body_bytes
-    declared = request.headers.get("content-length")
+    declared = ascii_int(request.headers.get("content-length") or "")
     raw_body = request.raw_body or b""
     raw = raw_body.encode() if isinstance(raw_body, str) else raw_body
-    if (declared and declared.isdigit() and int(declared) > limit) or len(raw) > limit:
+    if (declared is not None and declared > limit) or len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.", limit=limit)
     if not raw.strip():
         return {}
+    too_deep = InvalidInput(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise too_deep from None
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidInput(f"The request body is not valid JSON: {error}.") from None
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object.")
+    if nests_deeper(body, MAX_JSON_DEPTH):
+        raise too_deep
     return body
+
+
+def nests_deeper(value: object, levels: int) -> bool:
+    """Whether arrays and objects nest more than `levels` deep: walked a level at a time,
+    without recursion, and no further than `levels`."""
+    containers = (dict, list)
+    level: list[Any] = [value] if isinstance(value, containers) else []
+    for _ in range(levels):
+        level = [child for container in level
+                 for child in (container.values() if isinstance(container, dict) else container)
+                 if isinstance(child, containers)]
+        if not level:
+            return False
+    return bool(level)
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise InvalidInput(f"The request body holds {name}, which is not a JSON number.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInput(f"The request body holds a number too large to use: {text[:40]}.")
+    return value

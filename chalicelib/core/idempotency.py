@@ -4,13 +4,20 @@ A record per key in the jobs table: claimed `in_progress` with a lease (so a wor
 that died does not block the key forever), then `done` until it expires. DynamoDB's
 TTL deletes expired records late (and emulators never do), so expiry is also checked
 in every condition.
+
+The lease lasts as long as the Lambda invocation that claimed the key can still run
+(`within_invocation`): a handler killed at its timeout frees the key by the time SQS
+redelivers the message, instead of answering `WorkInProgress` until it dead-letters.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -24,7 +31,42 @@ Result = TypeVar("Result")
 IN_PROGRESS = "in_progress"
 DONE = "done"
 DEFAULT_KEEP_SECONDS = 7 * 24 * 3600
+# Outside an invocation (a script, a test) nothing says when the work must end: the
+# longest a Lambda function may run.
 DEFAULT_LEASE_SECONDS = 15 * 60
+# Clocks differ a little between the Lambda host and DynamoDB's callers.
+LEASE_MARGIN_SECONDS = 5
+
+
+class InvocationContext(Protocol):
+    """The part of Lambda's context object a lease needs."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+_invocation: ContextVar[InvocationContext | None] = ContextVar("idempotency_invocation",
+                                                               default=None)
+
+
+@contextmanager
+def within_invocation(context: Any) -> Iterator[None]:
+    """Claims made inside hold their key until this invocation must have ended: Lambda's
+    context (`get_remaining_time_in_millis`) or the dev stack's stand-in for it."""
+    token = _invocation.set(context if hasattr(context, "get_remaining_time_in_millis")
+                            else None)
+    try:
+        yield
+    finally:
+        _invocation.reset(token)
+
+
+def lease_seconds_now() -> int:
+    """How long a claim made now must hold: what is left of the invocation, plus a margin."""
+    context = _invocation.get()
+    if context is None:
+        return DEFAULT_LEASE_SECONDS
+    remaining = max(0, context.get_remaining_time_in_millis())
+    return math.ceil(remaining / 1000) + LEASE_MARGIN_SECONDS
 
 
 class WorkInProgress(Conflict):
@@ -44,12 +86,16 @@ class IdempotencyRecord(Model):
     expires_at = NumberAttribute()  # the table's TTL attribute
 
 
-def claim(key: str, *, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> bool:
+def claim(key: str, *, lease_seconds: int | None = None,
+          clock: Callable[[], float] = time.time) -> bool:
     """True if the caller now owns `key`; False if the work is already done.
 
-    Raises `WorkInProgress` while another worker's lease on the key is live.
+    Raises `WorkInProgress` while another worker's lease on the key is live. The lease
+    is `lease_seconds`, or else what the running invocation has left (see module doc).
     """
-    now = int(time.time())
+    now = int(clock())
+    if lease_seconds is None:
+        lease_seconds = lease_seconds_now()
     record = IdempotencyRecord(
         key, state=IN_PROGRESS, lease_until=now + lease_seconds, expires_at=now + lease_seconds
     )

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import ascii_int
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
@@ -19,10 +20,10 @@ class PageRequest:
 
 def page_request(params: dict[str, str] | None) -> PageRequest:
     params = params or {}
-    raw = params.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = ascii_int(params.get("limit", str(DEFAULT_LIMIT)))
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be a number from 1 to {MAX_LIMIT}.", field="limit")
-    return PageRequest(int(raw), params.get("cursor") or None)
+    return PageRequest(limit, params.get("cursor") or None)
 
 
 def next_link(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Response
 
 from chalicelib.core.errors import DependencyUnavailable
@@ -18,5 +20,5 @@ def health() -> Response:
     if report.healthy:
         return Response(body=report.to_body(), status_code=200)
     failing = ", ".join(report.failing)
-    error = DependencyUnavailable(f"Unavailable: {failing}.", **report.to_body())
-    return error_response(error)
+    details: dict[str, Any] = report.to_body()
+    return error_response(DependencyUnavailable(f"Unavailable: {failing}.", **details))

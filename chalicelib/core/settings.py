@@ -68,6 +68,7 @@ class Transcoding:
     runner: str
     timeout_seconds: int
     max_attempts: int
+    silence_seconds: int
     image: str
     ecs_cluster: str
     ecs_task_definition: str
@@ -83,6 +84,7 @@ class Transcoding:
             runner=env.get(envvars.TRANSCODE_RUNNER) or ("local" if stage == "local" else "ecs"),
             timeout_seconds=int(env.get(envvars.TRANSCODE_TIMEOUT_SECONDS, "3600")),
             max_attempts=int(env.get(envvars.TRANSCODE_MAX_ATTEMPTS, "3")),
+            silence_seconds=int(env.get(envvars.TRANSCODE_SILENCE_SECONDS, "600")),
             image=env.get(envvars.TRANSCODER_IMAGE, "reelstack-transcoder:latest"),
             ecs_cluster=env.get(envvars.ECS_CLUSTER, ""),
             ecs_task_definition=env.get(envvars.ECS_TASK_DEFINITION, ""),
@@ -119,6 +121,22 @@ class MovieRequests:
             source_max_bytes=int(env.get(envvars.SOURCE_MAX_BYTES, str(50 * 1024 ** 3))),
             source_timeout_seconds=float(env.get(envvars.SOURCE_TIMEOUT_SECONDS, "30")),
         )
+
+
+@dataclass(frozen=True)
+class MailLimits:
+    """Account e-mails (activation, reset, "already registered"): at most `per_address`
+    to one address and `per_client` requests from one source IP in each window."""
+
+    per_address: int
+    per_client: int
+    window_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MailLimits:
+        return cls(per_address=int(env.get(envvars.MAIL_PER_ADDRESS, "3")),
+                   per_client=int(env.get(envvars.MAIL_REQUESTS_PER_CLIENT, "20")),
+                   window_seconds=int(env.get(envvars.MAIL_WINDOW_SECONDS, "3600")))
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,8 @@ class Settings:
     login_max_failures: int
     login_failure_window_seconds: int
     requests_per_minute: int
+    refresh_grace_seconds: int  # a just-rotated refresh token may be presented again
+    mail: MailLimits
     ses_sender: str
     cors_origins: tuple[str, ...]
     public_api_url: str
@@ -219,6 +239,8 @@ class Settings:
             login_max_failures=int(env.get(envvars.LOGIN_MAX_FAILURES, "5")),
             login_failure_window_seconds=int(env.get(envvars.LOGIN_FAILURE_WINDOW_SECONDS, "900")),
             requests_per_minute=int(env.get(envvars.REQUESTS_PER_MINUTE, "60")),
+            refresh_grace_seconds=int(env.get(envvars.REFRESH_GRACE_SECONDS, "30")),
+            mail=MailLimits.from_env(env),
             ses_sender=env.get(envvars.SES_SENDER, "no-reply@reelstack.local"),
             cors_origins=_csv(env.get(envvars.CORS_ORIGINS, "")),
             public_api_url=env.get(envvars.PUBLIC_API_URL, "http://127.0.0.1:8000").rstrip("/"),

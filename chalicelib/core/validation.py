@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalicelib.core.errors import InvalidInput
 
+# C0, DEL and C1 controls, and lone UTF-16 surrogates (JSON's "\ud800" decodes to one, and
+# no UTF-8 encoder takes it). Prose may keep tabs and line breaks; nothing else may.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_PROSE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+MAX_INT_DIGITS = 18  # fits a signed 64-bit integer, far below int()'s 4,300-digit limit
+
+
+def ascii_int(text: str) -> int | None:
+    """The number a string of ASCII digits spells, else None (signs, spaces, empty).
+
+    `str.isdigit()` also holds for "\u00b2" (superscript two), which `int()` refuses, and
+    for Arabic-Indic "\u0661\u0660", which it reads as 10: every number in a URL, header or
+    id is checked here instead.
+    """
+    if not text or len(text) > MAX_INT_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    return (_PROSE_CONTROL if multiline else _CONTROL).search(value) is not None
+
 
 def text(body: dict[str, Any], field: str, *, required: bool = False, max_length: int = 200,
-         default: str | None = None) -> str | None:
+         default: str | None = None, multiline: bool = False) -> str | None:
+    """A trimmed string; `multiline` prose (descriptions, reviews) may hold tabs and line
+    breaks, and no field any other control character."""
     value = body.get(field)
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:
@@ -18,6 +43,8 @@ def text(body: dict[str, Any], field: str, *, required: bool = False, max_length
         raise InvalidInput(f"{field} must be a non-empty string.", field=field)
     if len(value) > max_length:
         raise InvalidInput(f"{field} must have at most {max_length} characters.", field=field)
+    if has_control_characters(value, multiline=multiline):
+        raise InvalidInput(f"{field} must not contain control characters.", field=field)
     return value.strip()
 
 
@@ -50,6 +77,8 @@ def string_list(body: dict[str, Any], field: str, *, max_items: int = 20) -> lis
         raise InvalidInput(f"{field} must be a list of strings.", field=field)
     if len(value) > max_items:
         raise InvalidInput(f"{field} may hold at most {max_items} items.", field=field)
+    if any(has_control_characters(v) for v in value):
+        raise InvalidInput(f"{field} must not contain control characters.", field=field)
     return list(dict.fromkeys(value))
 
 

@@ -18,6 +18,7 @@ import requests
 
 from chalicelib.core.errors import BadGateway, InvalidInput
 from chalicelib.core.settings import MovieRequests
+from chalicelib.core.validation import ascii_int
 from chalicelib.movie_requests.landing import (
     Landing,
     SourceRejected,
@@ -55,7 +56,7 @@ class HttpSource:
             with self.session.get(self.reference, stream=True, timeout=timeout) as response:
                 _check_status(response, what)
                 length = response.headers.get("Content-Length", "")
-                declared = int(length) if length.isdigit() else None
+                declared = ascii_int(length)
                 content_type = response.headers.get("Content-Type", "")
                 check_declared(content_type, declared, self.limits.source_max_bytes, what)
                 return stream_into_bucket(

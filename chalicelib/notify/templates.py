@@ -43,14 +43,15 @@ def activation(data: dict[str, str]) -> Email:
 
 
 def already_registered(data: dict[str, str]) -> Email:
+    link = data["link"]  # a password reset link: the mail promises one
     lines = ["Someone just tried to sign up with this e-mail address, which already has an "
-             "account. If it was you, sign in, or reset your password if you forgot it.",
+             "account. If it was you, sign in, or reset your password here if you forgot it "
+             "(the link works once and expires in 1 hour).",
              "If it was not you, you can ignore this message: nothing has changed."]
     return Email(
         subject=f"Your {PRODUCT} account",
-        text="\n\n".join([*lines, data.get("reset_link", ""), f"— {PRODUCT}"]),
-        html=_html("You already have an account", lines, data.get("reset_link"),
-                   "Reset password"),
+        text="\n\n".join([*lines, link, f"— {PRODUCT}"]),
+        html=_html("You already have an account", lines, link, "Reset password"),
     )
 
 

@@ -1,16 +1,20 @@
-"""Playback for browser SPAs signed in by cookie: the Videoflix contract.
+"""Playback without a watch session: the Videoflix contract.
 
-Such a player (hls.js with `withCredentials`) loads `/api/video/{id}/{resolution}/index.m3u8`
-and the segments it names, and never starts a watch session. So each of those requests
-holds one for it: an implicit session per user and client (its User-Agent), in the same
-stream slots as the sessions `POST /api/playback/start/` begins, claimed by the first
-request and renewed by every later one. A client that stops fetching frees its slot when
-the lease runs out.
+A browser SPA signed in by cookie (hls.js with `withCredentials`) loads
+`/api/video/{id}/{resolution}/index.m3u8` and the segments it names, and never starts a
+watch session; a client signed in by Bearer may fetch the playlists without a playback
+token too. So each such request holds a session for it: an implicit session per user and
+client (its User-Agent), in the same stream slots as the sessions
+`POST /api/playback/start/` begins, claimed by the first request and renewed by every
+later one (routes.py: every playlist and segment route). A client that stops fetching
+frees its slot when the lease runs out. Without this, a token-less fetch would be a
+stream that no limit counts.
 
-Segments come through the API (`proxy`) or as presigned storage URLs in the playlist
-(`presigned`), as REELSTACK_COOKIE_SEGMENT_DELIVERY says. A redirect from the API to
-storage cannot serve such a player: a browser that follows a cross-origin redirect sends
-`Origin: null`, which no credentialed CORS rule may allow.
+For a cookie player, segments come through the API (`proxy`) or as presigned storage URLs
+in the playlist (`presigned`), as REELSTACK_COOKIE_SEGMENT_DELIVERY says. A redirect from
+the API to storage cannot serve such a player: a browser that follows a cross-origin
+redirect sends `Origin: null`, which no credentialed CORS rule may allow. A Bearer client
+gets signed URLs, as a token player does.
 """
 
 from __future__ import annotations
@@ -58,18 +62,16 @@ def _renew_or_claim(browser: BrowserClient, movie_id: str, clock: Clock) -> Watc
     return sessions.start(user_id, movie_id, browser.client_id, browser.plan, 0.0, clock=clock)
 
 
-def media_playlist(settings: Settings, browser: BrowserClient, movie: MovieModel,
-                   playlist_key: str) -> str:
-    keep_watching(browser, movie.movie_id)
+def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
+    """The media playlist as a cookie player gets it."""
     if settings.cookie_segment_delivery == PROXY:
         return delivery.relative_media_playlist(settings, playlist_key)
     return delivery.media_playlist(settings, movie, playlist_key)
 
 
-def segment(settings: Settings, browser: BrowserClient, movie: MovieModel, playlist_key: str,
+def segment(settings: Settings, movie: MovieModel, playlist_key: str,
             name: str) -> SegmentFile | str:
-    """The segment's bytes (proxy) or a presigned URL to redirect to."""
-    keep_watching(browser, movie.movie_id)
+    """A segment as a cookie player gets it: its bytes (proxy) or a presigned URL."""
     if settings.cookie_segment_delivery == PROXY:
         return delivery.segment_file(settings, playlist_key, name)
     return delivery.segment_url(settings, movie, playlist_key, name)

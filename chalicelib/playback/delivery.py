@@ -43,12 +43,17 @@ class Viewer:
     max_height: int
     session_id: str | None
     token: str | None  # passed on to the playlists the master lists
-    browser: BrowserClient | None = None  # signed in by cookie (browser_playback.py)
+    # Without a playback token: the client, which holds an implicit watch session
+    # (browser_playback.py), and whether it signed in by cookie (a browser player, served
+    # relative playlists) rather than by Bearer (served signed URLs, as token players are).
+    client: BrowserClient | None = None
+    via_cookie: bool = False
 
 
 @dataclass(frozen=True)
 class BrowserClient:
-    """A user's browser player, signed in by cookie: it holds an implicit watch session."""
+    """A user's player that fetches without a playback token: a browser signed in by
+    cookie, or any client by Bearer. It holds an implicit watch session."""
 
     user_id: str
     client_id: str  # from its User-Agent
@@ -69,13 +74,18 @@ def playback_token(settings: Settings, user_id: str, movie_id: str, session_id: 
     return token
 
 
-def viewer_from_token(settings: Settings, token: str, movie_id: str) -> tuple[Viewer, Claims]:
-    claims = verify(settings, token, TokenKind.PLAYBACK)
-    if claims.extra.get("mid") != movie_id:
+def playback_claims(settings: Settings, token: str) -> Claims:
+    """A playback token's claims, verified (401 otherwise)."""
+    return verify(settings, token, TokenKind.PLAYBACK)
+
+
+def token_viewer(claims: Claims, token: str, movie: MovieModel) -> Viewer:
+    """The viewer a verified playback token names, for `movie` (resolved from the path,
+    which may name it by an alias): 403 when the token is for another movie."""
+    if claims.extra.get("mid") != movie.movie_id:
         raise Forbidden("This playback token is for another movie.")
-    viewer = Viewer(claims.subject, int(claims.extra.get("res", 0)),
-                    str(claims.extra.get("sid")), token)
-    return viewer, claims
+    return Viewer(claims.subject, int(claims.extra.get("res", 0)),
+                  str(claims.extra.get("sid")), token)
 
 
 def master_playlist_url(settings: Settings, movie_id: str, token: str) -> str:

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.constants import ALL_OLD
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import validation
-from chalicelib.core.dynamo import is_condition_failure
+from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.personal_data import on_account_deleted
-from chalicelib.playback.models import DeviceModel
+from chalicelib.playback.models import DEVICE_COUNT_PREFIX, DeviceCountModel, DeviceModel
 
 MAX_DEVICES = 10
+RETRIES = 8
+CONFLICT_BACK_OFF_SECONDS = 0.02  # registrations of one account share its device count
+CONDITION_FAILED = "ConditionalCheckFailed"
 DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "browser", "console", "other")
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -51,19 +56,78 @@ class Registration:
 
 def register_device(user_id: str, body: dict[str, Any]) -> Registration:
     """Add the device, or rename/retype it when the user has it already (an app may
-    register on every launch)."""
+    register on every launch). The device and the user's device count are written in one
+    transaction on the condition that the count stays within the limit, so a burst of
+    registrations keeps exactly as many as the limit allows, never more."""
     now = datetime.now(UTC).isoformat()
     device = DeviceModel(user_id, _device_id(body),
                          name=validation.text(body, "name", required=True, max_length=80),
                          device_type=_device_type(body), created_at=now, updated_at=now)
+    for attempt in range(RETRIES):
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(device, condition=DeviceModel.device_id.does_not_exist())
+                transaction.update(_count_of(user_id),
+                                   actions=[DeviceCountModel.registered.add(1)],
+                                   condition=DeviceCountModel.registered < MAX_DEVICES,
+                                   return_values=ALL_OLD)
+        except TransactWriteError as error:
+            refusal = _Refusal.of(error)
+            if refusal.device_refused:  # known already
+                updated = _update(device)
+                if updated is None:
+                    continue  # removed meanwhile: add it again, counted
+                return Registration(updated, is_new=False)
+            if refusal.count_refused and refusal.count is None:
+                _start_counting(user_id)  # an account from before counts were kept
+                continue
+            if refusal.count_refused:
+                raise DeviceLimitReached(f"An account may register at most {MAX_DEVICES} "
+                                         "devices: remove one first.",
+                                         limit=MAX_DEVICES) from None
+            back_off(attempt, CONFLICT_BACK_OFF_SECONDS)  # another registration was written
+            continue
+        return Registration(Device.of(device), is_new=True)
+    raise Conflict("Many devices are being registered on this account at once; try again.")
+
+
+def _count_of(user_id: str) -> DeviceCountModel:
+    return DeviceCountModel(f"{DEVICE_COUNT_PREFIX}{user_id}")
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why a (device, count) transaction was cancelled."""
+
+    device_refused: bool  # the device's condition failed
+    count_refused: bool  # the count's condition failed (else: a conflict with another write)
+    count: DeviceCountModel | None  # the count as it was then; None when there was none
+
+    @classmethod
+    def of(cls, error: TransactWriteError) -> _Refusal:
+        """Re-raises anything but failed conditions and conflicts with other writes."""
+        reasons = [*error.cancellation_reasons, None, None][:2]
+        codes = {reason.code for reason in reasons if reason is not None}
+        if not codes or not codes <= {CONDITION_FAILED, "TransactionConflict"}:
+            raise error
+        device_reason, count_reason = reasons
+        count_refused = count_reason is not None and count_reason.code == CONDITION_FAILED
+        raw = count_reason.raw_item if count_reason is not None and count_refused else None
+        return cls(device_reason is not None and device_reason.code == CONDITION_FAILED,
+                   count_refused, DeviceCountModel.from_raw_data(raw) if raw else None)
+
+
+def _start_counting(user_id: str) -> None:
+    """Create the device count of an account that has none, from its devices. Until it
+    exists no registration or removal of the account can be written, so the count is
+    exact; if another request created it meanwhile, that one stands."""
+    count = _count_of(user_id)
+    count.registered = DeviceModel.count(user_id, consistent_read=True)
     try:
-        device.save(condition=DeviceModel.device_id.does_not_exist())
+        count.save(condition=DeviceCountModel.registered.does_not_exist())
     except PutError as error:
         if not is_condition_failure(error):
             raise
-        return Registration(_update(device), is_new=False)
-    _enforce_limit(device)
-    return Registration(Device.of(device), is_new=True)
 
 
 def _device_id(body: dict[str, Any]) -> str:
@@ -82,24 +146,20 @@ def _device_type(body: dict[str, Any]) -> str:
     return str(validation.choice(body, "device_type", DEVICE_TYPES))
 
 
-def _update(device: DeviceModel) -> Device:
-    # if_not_exists: should the device be removed meanwhile, it comes back whole.
-    device.update(actions=[
-        DeviceModel.name.set(device.name),
-        DeviceModel.device_type.set(device.device_type),
-        DeviceModel.updated_at.set(device.updated_at),
-        DeviceModel.created_at.set(DeviceModel.created_at | device.created_at),
-    ])
+def _update(device: DeviceModel) -> Device | None:
+    """The device renamed and retyped; None when it was removed meanwhile (an update must
+    not bring it back uncounted)."""
+    try:
+        device.update(actions=[
+            DeviceModel.name.set(device.name),
+            DeviceModel.device_type.set(device.device_type),
+            DeviceModel.updated_at.set(device.updated_at),
+        ], condition=DeviceModel.device_id.exists())
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return None
+        raise
     return Device.of(device)
-
-
-def _enforce_limit(added: DeviceModel) -> None:
-    """Count after writing, so two registrations racing past the limit both see it: the
-    device just added is taken back rather than a user ever keeping more than allowed."""
-    if DeviceModel.count(added.user_id, consistent_read=True) > MAX_DEVICES:
-        added.delete()
-        raise DeviceLimitReached(f"An account may register at most {MAX_DEVICES} devices: "
-                                 "remove one first.", limit=MAX_DEVICES)
 
 
 def list_devices(user_id: str) -> list[Device]:
@@ -108,6 +168,8 @@ def list_devices(user_id: str) -> list[Device]:
 
 
 def get_device(user_id: str, device_id: str) -> Device:
+    if not DEVICE_ID.match(device_id):  # no such id was ever registered (nor fits a key)
+        raise NotFound(f"No device {device_id[:128]!r}.")
     try:
         return Device.of(DeviceModel.get(user_id, device_id))
     except DoesNotExist:
@@ -115,12 +177,26 @@ def get_device(user_id: str, device_id: str) -> Device:
 
 
 def remove_device(user_id: str, device_id: str) -> None:
-    try:
-        DeviceModel(user_id, device_id).delete(condition=DeviceModel.device_id.exists())
-    except DeleteError as error:
-        if is_condition_failure(error):
-            raise NotFound(f"No device {device_id!r}.") from None
-        raise
+    for attempt in range(RETRIES):
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.delete(DeviceModel(user_id, device_id),
+                                   condition=DeviceModel.device_id.exists())
+                transaction.update(_count_of(user_id),
+                                   actions=[DeviceCountModel.registered.add(-1)],
+                                   condition=DeviceCountModel.registered.exists(),
+                                   return_values=ALL_OLD)
+        except TransactWriteError as error:
+            refusal = _Refusal.of(error)
+            if refusal.device_refused:
+                raise NotFound(f"No device {device_id!r}.") from None
+            if refusal.count_refused:  # (it can only be missing)
+                _start_counting(user_id)
+            else:
+                back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
+            continue
+        return
+    raise Conflict("The account's devices kept changing; try again.")
 
 
 @on_account_deleted
@@ -128,3 +204,4 @@ def erase_devices_of(user_id: str) -> None:
     with DeviceModel.batch_write() as batch:
         for device in DeviceModel.query(user_id):
             batch.delete(device)
+    _count_of(user_id).delete()

@@ -38,6 +38,25 @@ class DeviceModel(Model):
     updated_at = UnicodeAttribute()
 
 
+DEVICE_COUNT_PREFIX = "device-count#"
+
+
+@settings_table(lambda tables: tables.devices)
+class DeviceCountModel(Model):
+    """How many devices a user has registered. A registration adds one in the same
+    transaction as the device, on the condition that the count stays within the limit, so
+    the limit holds, and fills exactly, under any burst. It lives in the devices table in a
+    partition of its own (`device-count#<user_id>`: user ids hold no `#`), so a Query of a
+    user's devices never meets it."""
+
+    class Meta:
+        pass
+
+    partition = UnicodeAttribute(hash_key=True, attr_name="user_id")
+    kind = UnicodeAttribute(range_key=True, attr_name="device_id", default="count")
+    registered = NumberAttribute()
+
+
 @settings_table(lambda tables: tables.sessions)
 class StreamSlotModel(Model):
     """One of a user's stream slots, held by a watch session until its lease runs out."""
@@ -56,6 +75,9 @@ class StreamSlotModel(Model):
     position = NumberAttribute(default=0)
     ended = BooleanAttribute(default=False)
     evicted_by = UnicodeAttribute(null=True)
+    # The earliest time the next heartbeat is accepted: a session beats every interval,
+    # not in a loop. Unset until its first heartbeat.
+    heartbeat_not_before = NumberAttribute(null=True)
     expires_at = NumberAttribute()  # TTL: long after the lease, for 410 answers
 
 

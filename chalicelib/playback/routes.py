@@ -67,29 +67,45 @@ def continue_watching() -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- delivery
-def _viewer(movie_id: str, *, count: bool = True) -> delivery.Viewer:
-    """A playback token (whose session must still hold its slot), or a signed-in user: by
-    cookie, a browser player that holds an implicit watch session (browser_playback.py)."""
+def _viewer(movie_ref: str, *, count: bool = True) -> tuple[delivery.Viewer, MovieModel]:
+    """Who fetches which movie. The caller is checked first (401 says nothing about which
+    movies exist); then the movie is resolved, since the path may name it by an alias, and
+    its own id is what the token and the sessions are checked against. A playback token's
+    session must still hold its slot; a signed-in user without one (cookie or Bearer) is a
+    client holding an implicit session (browser_playback.py; see `_hold_stream`)."""
     request = playback_routes.current_request
     params = request.query_params
     token = params.get("token") if params else None
     settings = get_settings()
     if token:
-        viewer, _ = delivery.viewer_from_token(settings, token, movie_id)
+        claims = delivery.playback_claims(settings, token)
+        movie = playable_movie(movie_ref)
+        viewer = delivery.token_viewer(claims, token, movie)
         if viewer.session_id and not sessions.holds_slot(viewer.user_id, viewer.session_id):
             raise Gone("This watch session has ended; start playback again.")
-        return viewer
+        return viewer, movie
     user = authenticate(request, count=count)
+    movie = playable_movie(movie_ref)
     plan = plan_of_user(user.user_id)
-    browser = (browser_playback.browser_client(user.user_id, request.headers.get("user-agent"),
-                                               plan) if user.via_cookie else None)
-    return delivery.Viewer(user.user_id, plan.max_resolution, None, None, browser)
+    client = browser_playback.browser_client(user.user_id, request.headers.get("user-agent"),
+                                             plan)
+    return delivery.Viewer(user.user_id, plan.max_resolution, None, None, client,
+                           via_cookie=user.via_cookie), movie
+
+
+def _hold_stream(viewer: delivery.Viewer, movie: MovieModel) -> None:
+    """Every way to a playlist or a segment holds a stream slot: a token's session holds
+    one already; a client without a token claims or renews its implicit session (409
+    StreamLimitReached when the plan's slots are all held by others)."""
+    if viewer.client is not None:
+        browser_playback.keep_watching(viewer.client, movie.movie_id)
 
 
 @playback_routes.route("/api/video/{movie_id}/master.m3u8", methods=["GET"])
 def master(movie_id: str) -> Response:
-    viewer = _viewer(movie_id)
-    text = delivery.master_playlist(get_settings(), playable_movie(movie_id), viewer)
+    viewer, movie = _viewer(movie_id)
+    text = delivery.master_playlist(get_settings(), movie, viewer)
+    _hold_stream(viewer, movie)
     return Response(body=text, status_code=200, headers=dict(M3U8))
 
 
@@ -98,26 +114,26 @@ def rendition(movie_id: str, resolution: str) -> Response:
     """One rendition as a player can play it (the Videoflix path): with the audio in a
     rendition of its own, a master of this one stream and the audio group; without, the
     media playlist itself."""
-    viewer, movie = _viewer(movie_id), playable_movie(movie_id)
+    viewer, movie = _viewer(movie_id)
     if not movie.has_audio or resolution == "audio":
         return _media_playlist(viewer, movie, resolution)
     delivery.find_rendition(movie, resolution, viewer)  # 403 above the plan, 404 if absent
-    if viewer.browser is not None:
-        browser_playback.keep_watching(viewer.browser, movie_id)
+    _hold_stream(viewer, movie)
     text = delivery.master_playlist(get_settings(), movie, viewer, only=resolution)
     return Response(body=text, status_code=200, headers=dict(M3U8))
 
 
 @playback_routes.route("/api/video/{movie_id}/{resolution}/media.m3u8", methods=["GET"])
 def media_playlist(movie_id: str, resolution: str) -> Response:
-    return _media_playlist(_viewer(movie_id), playable_movie(movie_id), resolution)
+    return _media_playlist(*_viewer(movie_id), resolution)
 
 
 def _media_playlist(viewer: delivery.Viewer, movie: MovieModel, resolution: str) -> Response:
     settings = get_settings()
     key, _ = delivery.find_rendition(movie, resolution, viewer)
-    if viewer.browser is not None:
-        text = browser_playback.media_playlist(settings, viewer.browser, movie, key)
+    _hold_stream(viewer, movie)
+    if viewer.via_cookie:
+        text = browser_playback.media_playlist(settings, movie, key)
     else:
         text = delivery.media_playlist(settings, movie, key)
     return Response(body=text, status_code=200, headers=dict(M3U8))
@@ -139,13 +155,13 @@ def segment_beside_playlist(movie_id: str, resolution: str, segment: str) -> Res
 def _segment(movie_id: str, resolution: str, name: str) -> Response:
     # Not counted against the per-minute limit: a player fetches one every few seconds
     # and a burst at the start; counting them would throttle playback itself.
-    viewer, settings = _viewer(movie_id, count=False), get_settings()
-    movie = playable_movie(movie_id)
+    (viewer, movie), settings = _viewer(movie_id, count=False), get_settings()
     key, _ = delivery.find_rendition(movie, resolution, viewer)
-    if viewer.browser is None:
-        served: delivery.SegmentFile | str = delivery.segment_url(settings, movie, key, name)
+    _hold_stream(viewer, movie)
+    if viewer.via_cookie:
+        served = browser_playback.segment(settings, movie, key, name)
     else:
-        served = browser_playback.segment(settings, viewer.browser, movie, key, name)
+        served = delivery.segment_url(settings, movie, key, name)
     if isinstance(served, str):
         return Response(body="", status_code=302, headers={"Location": served})
     return Response(body=served.body, status_code=200, headers={
@@ -154,7 +170,8 @@ def _segment(movie_id: str, resolution: str, name: str) -> Response:
 
 @playback_routes.route("/api/video/{movie_id}/thumbnails.vtt", methods=["GET"])
 def trickplay(movie_id: str) -> Response:
-    _viewer(movie_id)
-    text = delivery.trickplay_track(get_settings(), playable_movie(movie_id))
+    # Sprites, not a stream: no slot is claimed for them.
+    _, movie = _viewer(movie_id)
+    text = delivery.trickplay_track(get_settings(), movie)
     return Response(body=text, status_code=200,
                     headers={"Content-Type": "text/vtt", "Cache-Control": "private, no-store"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from chalicelib.playback.devices import get_device
 from chalicelib.playback.plans import plan_of_user
 from chalicelib.playback.sessions import Clock
 
+MAX_POSITION_SECONDS = 7 * 86400  # longer than any movie; a movie's own end is checked too
+
 
 @dataclass(frozen=True)
 class StartedPlayback:
@@ -26,9 +29,15 @@ class StartedPlayback:
 
 
 def _position(body: dict[str, Any]) -> float:
+    """Seconds into the movie: a finite number from 0 up to a bound no movie reaches (the
+    movie's own end is checked where the position is written). JSON parsers may hand over
+    NaN, Infinity or integers of any size, so each is refused here."""
     value = body.get("position", 0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InvalidInput("position must be a number of seconds, 0 or more.", field="position")
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+            or not 0 <= value <= MAX_POSITION_SECONDS):
+        raise InvalidInput("position must be a number of seconds from 0 to the end of the "
+                           "movie.", field="position")
     return float(value)
 
 
@@ -47,18 +56,18 @@ def start_playback(user_id: str, body: dict[str, Any], clock: Clock = time.time
         raise InvalidInput("steal must be true or false.", field="steal")
     if evict is not None and not isinstance(evict, str):
         raise InvalidInput("evict_session_id must be a session id.", field="evict_session_id")
-    movie = playable_movie(movie_id)
+    movie = playable_movie(movie_id)  # the id, or an alias of it
     get_device(user_id, device_id)
     plan = plan_of_user(user_id)
-    resume = progress.resume_position(user_id, movie_id)
-    session = sessions.start(user_id, movie_id, device_id, plan, resume, steal=steal,
+    resume = progress.resume_position(user_id, movie.movie_id)
+    session = sessions.start(user_id, movie.movie_id, device_id, plan, resume, steal=steal,
                              evict_session_id=evict, clock=clock)
-    progress.begin_watching(user_id, movie_id, movie.duration, resume)
+    progress.begin_watching(user_id, movie.movie_id, movie.duration, resume)
     settings = get_settings()
-    token = delivery.playback_token(settings, user_id, movie_id, session.session_id,
+    token = delivery.playback_token(settings, user_id, movie.movie_id, session.session_id,
                                     plan.max_resolution)
-    return StartedPlayback(session, delivery.master_playlist_url(settings, movie_id, token),
-                           resume)
+    return StartedPlayback(session, delivery.master_playlist_url(settings, movie.movie_id,
+                                                                 token), resume)
 
 
 def heartbeat(user_id: str, body: dict[str, Any], clock: Clock = time.time

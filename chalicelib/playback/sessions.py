@@ -5,30 +5,55 @@ session claims a slot with a conditional write (free, or its lease ran out), so 
 holds under any race and a session that stops heartbeating frees its slot by itself: no
 cleanup job, no scan. Stealing overwrites the victim's slot on the condition that the
 victim still holds it; the victim's next heartbeat gets 410.
+
+Heartbeats and stops write the slot and the progress row in one transaction whose
+conditions carry the rules: the slot holds this session (so a user reaches only their
+own), the heartbeat is not sooner than half an interval after the last (429 otherwise), and
+the position is not past the movie's end. A refused write returns the slot as it was
+(ALL_OLD), so saying why costs no second call.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import now_iso
-from chalicelib.core.dynamo import is_condition_failure, transaction_connection
-from chalicelib.core.errors import Conflict, Gone, InvalidInput, NotFound
+from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
+from chalicelib.core.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+    ReelstackError,
+    TooManyRequests,
+)
 from chalicelib.core.settings import get_settings
+from chalicelib.playback import progress
 from chalicelib.playback.models import ProgressModel, StreamSlotModel
 from chalicelib.playback.plans import Plan
 
 Clock = Callable[[], float]
 KEEP_ENDED_SECONDS = 86400  # how long a 410 can still say "evicted" rather than "unknown"
+# A heartbeat sooner than this share of the interval after the last accepted one is 429:
+# pause and seek beat early, a loop beats far faster.
+HEARTBEAT_SPACING = 0.5
+STOP_RETRIES = 4
+CONFLICT_BACK_OFF_SECONDS = 0.05
+# `<slot>_<movie>_<random>`, as `_claim` makes it (a movie id may hold '_' too).
+SESSION_ID = re.compile(r"^(\d{1,3})_([A-Za-z0-9_-]{1,128})_([0-9a-f]{16})$")
+CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class StreamLimitReached(Conflict):
@@ -54,23 +79,26 @@ class WatchSession:
 
     @property
     def slot(self) -> str:
-        return slot_of(self.session_id)
+        return SessionRef.parse(self.session_id).slot
 
 
-def slot_of(session_id: str) -> str:
-    """Session ids carry their slot and movie (`<slot>_<movie>_<random>`), so a heartbeat
-    is one write with no read first."""
-    index, _, _ = session_id.partition("_")
-    if not index.isdigit():
-        raise NotFound("No such watch session.")
-    return f"slot#{index}"
+@dataclass(frozen=True)
+class SessionRef:
+    """A watch session id taken apart. Ids carry their slot and movie, so a heartbeat is
+    one write with no read first."""
 
+    session_id: str
+    slot: str
+    movie_id: str
 
-def movie_of(session_id: str) -> str:
-    parts = session_id.split("_")
-    if len(parts) != 3:
-        raise NotFound("No such watch session.")
-    return parts[1]
+    @classmethod
+    def parse(cls, session_id: str) -> SessionRef:
+        """InvalidInput (400) for anything `_claim` cannot have made."""
+        found = SESSION_ID.match(session_id)
+        if found is None:
+            raise InvalidInput("watch_session_id is not a watch session id.",
+                               field="watch_session_id")
+        return cls(session_id, f"slot#{found.group(1)}", found.group(2))
 
 
 def is_live(slot: StreamSlotModel, now: float) -> bool:
@@ -81,7 +109,7 @@ def public_session(slot: StreamSlotModel) -> dict[str, Any]:
     return {"watch_session_id": slot.session_id, "movie_id": slot.movie_id,
             "device_id": slot.device_id, "started_at": slot.started_at,
             "last_heartbeat_at": slot.heartbeat_at, "lease_expires_at": slot.lease_expires_at,
-            "position": float(slot.position)}
+            "position": progress.stored_seconds(slot.position)}
 
 
 def live_slots(user_id: str, now: float) -> list[StreamSlotModel]:
@@ -166,22 +194,71 @@ def _renewal(holder: Condition, now: float) -> tuple[list[Action], Condition]:
 
 def heartbeat(user_id: str, session_id: str, position: float,
               clock: Clock = time.time) -> WatchSession:
-    """Extend the lease and save the position: one transactional write, no read."""
-    now = clock()
-    slot, movie_id = slot_of(session_id), movie_of(session_id)
+    """Extend the lease and save the position: one transactional write, no read, refused
+    (429) when the last accepted heartbeat was less than half an interval ago."""
+    now, ref = clock(), SessionRef.parse(session_id)
+    settings = get_settings()
     actions, holds = _renewal(StreamSlotModel.session_id == session_id, now)
+    spaced = (StreamSlotModel.heartbeat_not_before.does_not_exist()
+              | (StreamSlotModel.heartbeat_not_before <= now))
+    next_beat = now + settings.heartbeat_seconds * HEARTBEAT_SPACING
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(StreamSlotModel(user_id, slot),
-                               actions=[*actions, StreamSlotModel.position.set(position)],
-                               condition=holds)
-            transaction.update(ProgressModel(user_id, movie_id), actions=[
+            transaction.update(StreamSlotModel(user_id, ref.slot), actions=[
+                *actions, StreamSlotModel.position.set(position),
+                StreamSlotModel.heartbeat_not_before.set(next_beat),
+            ], condition=holds & spaced, return_values=ALL_OLD)
+            transaction.update(ProgressModel(user_id, ref.movie_id), actions=[
                 ProgressModel.position.set(position), ProgressModel.updated_at.set(now_iso()),
-            ])
-    except TransactWriteError:
-        raise _gone(user_id, slot, session_id) from None
-    return WatchSession(session_id, user_id, movie_id, "",
-                        now + get_settings().lease_seconds, position)
+            ], condition=progress.within_duration(position))
+    except TransactWriteError as error:
+        refusal = _Refusal.of(error)
+        if refusal.past_the_end:
+            raise progress.PastTheEnd() from None
+        if not refusal.slot_refused:  # another write to the slot at that moment: a burst
+            raise TooManyRequests("This session is being written already; slow down.",
+                                  retry_after=1) from None
+        raise _refused_heartbeat(refusal.slot, session_id, now) from None
+    return WatchSession(session_id, user_id, ref.movie_id, "",
+                        now + settings.lease_seconds, position)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why a (slot, progress) transaction was cancelled."""
+
+    slot_refused: bool  # the slot's condition failed (else: a conflict with another write)
+    slot: StreamSlotModel | None  # the slot as it was then; None when there was none
+    past_the_end: bool  # the progress row's condition failed: the position is past the end
+
+    @classmethod
+    def of(cls, error: TransactWriteError) -> _Refusal:
+        """Re-raises anything but failed conditions and conflicts with other writes."""
+        reasons = [*error.cancellation_reasons, None, None][:2]
+        codes = {reason.code for reason in reasons if reason is not None}
+        if not codes or not codes <= {CONDITION_FAILED, "TransactionConflict"}:
+            raise error
+        slot_reason, progress_reason = reasons
+        slot_refused = slot_reason is not None and slot_reason.code == CONDITION_FAILED
+        raw = slot_reason.raw_item if slot_reason is not None and slot_refused else None
+        return cls(slot_refused, StreamSlotModel.from_raw_data(raw) if raw else None,
+                   progress_reason is not None and progress_reason.code == CONDITION_FAILED)
+
+
+def _refused_heartbeat(slot: StreamSlotModel | None, session_id: str,
+                       now: float) -> ReelstackError:
+    if slot is None:
+        return NotFound("No such watch session.")
+    if slot.session_id != session_id:
+        if slot.evicted_by == session_id:
+            return SessionEvicted("This session was taken over by another device.")
+        return SessionExpired("This session has ended; start playback again.")
+    if not is_live(slot, now):
+        return SessionExpired("This session's lease ran out; start playback again.")
+    wait = float(slot.heartbeat_not_before or now) - now
+    return TooManyRequests(
+        f"Heartbeats come every {get_settings().heartbeat_seconds} s; this one came "
+        "too soon after the last.", retry_after=math.ceil(wait))
 
 
 def renew_device_lease(user_id: str, slot: str, device_id: str, movie_id: str,
@@ -200,43 +277,48 @@ def renew_device_lease(user_id: str, slot: str, device_id: str, movie_id: str,
             raise SessionExpired("This session has ended; start playback again.") from None
         raise
     return WatchSession(item.session_id, user_id, movie_id, device_id,
-                        item.lease_expires_at, float(item.position))
-
-
-def _gone(user_id: str, slot: str, session_id: str) -> Gone | NotFound:
-    try:
-        current = StreamSlotModel.get(user_id, slot, consistent_read=True)
-    except DoesNotExist:
-        return NotFound("No such watch session.")
-    if current.session_id != session_id:
-        if current.evicted_by == session_id:
-            return SessionEvicted("This session was taken over by another device.")
-        return SessionExpired("This session has ended; start playback again.")
-    return SessionExpired("This session's lease ran out; start playback again.")
+                        item.lease_expires_at, progress.stored_seconds(item.position))
 
 
 def stop(user_id: str, session_id: str, position: float, clock: Clock = time.time) -> None:
-    """End the session and save the position; stopping twice, or after an eviction or
-    expiry, still answers 200 (and still saves the position)."""
-    now = clock()
-    slot, movie_id = slot_of(session_id), movie_of(session_id)
-    try:
-        StreamSlotModel(user_id, slot).update(actions=[
-            StreamSlotModel.ended.set(True), StreamSlotModel.lease_expires_at.set(now),
-            StreamSlotModel.position.set(position),
-        ], condition=StreamSlotModel.session_id == session_id)
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise  # (a failed condition: the slot is not ours any more, nothing to end)
-    ProgressModel(user_id, movie_id).update(actions=[
-        ProgressModel.position.set(position), ProgressModel.updated_at.set(now_iso()),
-    ])
+    """End the user's own session and save the position, in one transaction on the
+    condition that the user's slot holds the session. Stopping twice, after the lease ran
+    out, or after another device took the slot over (`evicted_by`) still answers 200 and
+    saves it. Anything else is 404 and writes nothing: another user's session or a forged
+    id, and also one of the user's own whose slot a later session has since claimed
+    (no record tells it from a forged one; its heartbeats saved the position already)."""
+    ref = SessionRef.parse(session_id)
+    for attempt in range(STOP_RETRIES):
+        now = clock()
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(StreamSlotModel(user_id, ref.slot), actions=[
+                    StreamSlotModel.ended.set(True), StreamSlotModel.lease_expires_at.set(now),
+                    StreamSlotModel.position.set(position),
+                ], condition=StreamSlotModel.session_id == session_id, return_values=ALL_OLD)
+                transaction.update(ProgressModel(user_id, ref.movie_id), actions=[
+                    ProgressModel.position.set(position),
+                    ProgressModel.updated_at.set(now_iso()),
+                ], condition=progress.within_duration(position))
+        except TransactWriteError as error:
+            refusal = _Refusal.of(error)
+            if refusal.past_the_end:
+                raise progress.PastTheEnd() from None
+            if not refusal.slot_refused:  # a heartbeat was written at that moment
+                back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
+                continue
+            if refusal.slot is None or refusal.slot.evicted_by != session_id:
+                raise NotFound("No such watch session.") from None
+            # Evicted: the slot is another session's now, but the position is still ours.
+            progress.save_position(user_id, ref.movie_id, position)
+        return
+    raise Conflict("The session kept changing while it stopped; try again.")
 
 
 def holds_slot(user_id: str, session_id: str, clock: Clock = time.time) -> bool:
     try:
-        current = StreamSlotModel.get(user_id, slot_of(session_id))
-    except DoesNotExist:
+        current = StreamSlotModel.get(user_id, SessionRef.parse(session_id).slot)
+    except (DoesNotExist, InvalidInput):
         return False
     return current.session_id == session_id and is_live(current, clock())
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.core.clients import queue_url
 from chalicelib.core.settings import Settings
+from chalicelib.core.validation import ascii_int
 
 
 @dataclass(frozen=True)
@@ -52,4 +53,4 @@ def unreported_failure(run_id: str, reason: str) -> dict[str, Any]:
 
 def split_run_id(run_id: str) -> tuple[str, int]:
     job_id, _, attempt = run_id.rpartition(".")
-    return job_id, int(attempt) if attempt.isdigit() else 0
+    return job_id, ascii_int(attempt) or 0

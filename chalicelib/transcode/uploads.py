@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,12 @@ class UploadedObject:
     @property
     def idempotency_key(self) -> str:
         return f"upload:{self.bucket}/{self.key}@{self.etag}"
+
+    @property
+    def draft_movie_id(self) -> str:
+        """The id of the draft an upload with no movie goes under: the same for every
+        delivery and retry of this upload's event, so it makes one draft."""
+        return hashlib.sha256(f"draft:{self.idempotency_key}".encode()).hexdigest()[:32]
 
 
 def uploaded_objects(message_body: str) -> list[UploadedObject]:

@@ -79,7 +79,7 @@ def test_approve_acquire_transcode_and_mail_once(stack: DevStack) -> None:
     assert any(movie_id in link for link in mail.links)
     assert f"/api/video/{movie_id}/images/poster/" in mail.html
     watchlist = user.get(f"{api}/api/watchlist/", timeout=10).json()
-    assert [m["id"] for m in watchlist] == [movie_id]
+    assert [m["movie_id"] for m in watchlist] == [movie_id]
 
     # The news is redelivered (twice): nobody hears twice.
     sqs = stack.client("sqs")

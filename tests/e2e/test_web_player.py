@@ -239,7 +239,7 @@ def test_catalog_movie_page_review_and_my_list(
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "false")
     listed = tab.context.request.get(f"{stack.api_url}/api/watchlist/").json()
-    assert viewer.movie_id not in [m["id"] for m in listed]
+    assert viewer.movie_id not in [m["movie_id"] for m in listed]
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
 

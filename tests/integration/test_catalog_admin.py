@@ -81,7 +81,7 @@ def test_an_edit_is_searchable_at_once(
     assert edited.status_code == 200
     assert edited.json_body["title"] == "Final Title"
     found = browser.get("/api/video/?search=final", headers=viewer).json_body
-    assert [card["id"] for card in found] == [movie.movie_id]
+    assert [card["movie_id"] for card in found] == [movie.movie_id]
     assert browser.get("/api/video/?search=working", headers=viewer).json_body == []
     missing = browser.request("PATCH", "/api/admin/videos/nope/", {"title": "Z"}, headers=admin)
     assert missing.status_code == 404

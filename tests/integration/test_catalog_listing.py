@@ -118,7 +118,7 @@ def test_pages_follow_the_link_header_to_the_end(
     while path:
         response = browser.get(path, headers=viewer)
         assert response.status_code == 200
-        seen += [card["id"] for card in response.json_body]
+        seen += [card["movie_id"] for card in response.json_body]
         link = response.headers.get("Link")
         path = None
         if link:

@@ -17,6 +17,6 @@ def test_mail_is_read_after_a_bucket_with_objects_was_deleted(stack: Settings) -
     s3.delete_bucket(Bucket=bucket)
     address = new_email()
 
-    queue_email("already_registered", address, {})
+    queue_email("already_registered", address, {"link": "http://x/password_confirm/u/t/"})
 
     assert [mail.subject for mail in inbox(address)] == ["Your Reelstack account"]

@@ -127,7 +127,7 @@ def test_a_movie_already_ready_is_a_409_naming_it(
     browser: Browser, world: RequestWorld, admin: dict[str, str]
 ) -> None:
     imported = browser.post("/api/admin/videos/import/", {"tmdb_id": 603}, headers=admin)
-    update_movie(imported.json_body["id"], {"status": "ready"})
+    update_movie(imported.json_body["movie_id"], {"status": "ready"})
 
     answer = browser.post("/api/requests/", {"tmdb_id": 603},
                           headers=token_headers(browser, make_account()))
@@ -135,7 +135,7 @@ def test_a_movie_already_ready_is_a_409_naming_it(
     assert answer.status_code == 409
     assert answer.json_body["Code"] == "MovieAlreadyAvailable"
     assert (answer.json_body["movie_id"], answer.json_body["title"]) == (
-        imported.json_body["id"], "The Matrix")
+        imported.json_body["movie_id"], "The Matrix")
 
 
 def test_open_requests_are_limited_per_user_until_one_settles(
@@ -264,7 +264,7 @@ def test_a_ready_movie_mails_each_requester_once_and_fills_their_list(
                    for link in mail.links)
         assert f"/api/video/{movie_id}/images/poster/" in mail.html
         watchlist = browser.get("/api/watchlist/", headers=token_headers(browser, user))
-        assert [m["id"] for m in watchlist.json_body] == [movie_id]
+        assert [m["movie_id"] for m in watchlist.json_body] == [movie_id]
         assert open_count(user.user_id) == 0
     again = browser.post("/api/requests/", {"tmdb_id": 603},
                          headers=token_headers(browser, users[0]))

@@ -48,7 +48,7 @@ def test_an_import_makes_a_draft_with_credits_and_our_own_images(
     assert {(c["name"], c["role"], c["character"]) for c in movie["cast"]} >= {
         ("Keanu Reeves", "actor", "Neo"), ("Lana Wachowski", "director", None)}
     images = aws_client("s3").list_objects_v2(Bucket=stack.buckets.media,
-                                              Prefix=f"videos/{movie['id']}/images/")
+                                              Prefix=f"videos/{movie['movie_id']}/images/")
     assert sorted(o["Key"].rsplit("/", 1)[1] for o in images["Contents"]) == [
         "backdrop.png", "poster.jpg"]
     assert movie["poster_url"].startswith(stack.public_api_url)  # never TMDb's URL
@@ -65,7 +65,7 @@ def test_importing_twice_is_a_409_naming_the_movie(
     second = browser.post("/api/admin/videos/import/", {"tmdb_id": "11"}, headers=admin)
 
     assert second.status_code == 409
-    assert second.json_body["movie_id"] == first.json_body["id"]
+    assert second.json_body["movie_id"] == first.json_body["movie_id"]
 
 
 def test_tmdb_failures_are_clear(browser: Browser, admin: dict[str, str], tmdb: FakeTmdb,

@@ -81,7 +81,8 @@ def test_sign_up_browse_play_and_sign_out_with_cookies_alone(
     login = page.fetch("POST", "/api/login/", {"email": email, "password": password})
     assert login.status_code == 200 and "access" not in login.json_body
 
-    [card] = [c for c in page.fetch("GET", "/api/video/").json_body if c["id"] == movie.movie_id]
+    [card] = [c for c in page.fetch("GET", "/api/video/").json_body
+              if c["movie_id"] == movie.movie_id]
     assert isinstance(card["category"], str) and card["category"]
     assert _jpeg_behind(api, card["thumbnail_url"])
 
@@ -126,7 +127,8 @@ def test_a_movie_without_images_still_has_a_thumbnail_that_loads(api: Client) ->
     movie = make_movie("No Pictures Yet", category="Drama")
     page, _ = signed_in(api)
 
-    [card] = [c for c in page.fetch("GET", "/api/video/").json_body if c["id"] == movie.movie_id]
+    [card] = [c for c in page.fetch("GET", "/api/video/").json_body
+              if c["movie_id"] == movie.movie_id]
     image = api.http.get(urlparse(card["thumbnail_url"]).path)  # as an <img src>: no headers
 
     assert card["thumbnail_url"].startswith(get_settings().public_api_url + "/")

@@ -106,7 +106,7 @@ def _s3(operation: str, params: dict[str, Any]) -> list[tuple[str, str, str | No
     bucket = Arns.bucket(params["Bucket"])
     if operation in S3_BUCKET_ACTIONS:
         return [(S3_BUCKET_ACTIONS[operation], bucket, params.get("Prefix"))]
-    if operation == "CopyObject":
+    if operation in ("CopyObject", "UploadPartCopy"):  # a part copy needs what a copy does
         # By now botocore has turned a {"Bucket", "Key"} source into "bucket/quoted-key".
         source = params["CopySource"]
         if isinstance(source, dict):

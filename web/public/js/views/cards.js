@@ -1,7 +1,7 @@
 // A movie card: poster and title, linking to the movie (or elsewhere).
 import { h } from '../dom.js';
 
-export function movieCard(movie, href = `/movie/${encodeURIComponent(movie.id)}`, ...extra) {
+export function movieCard(movie, href = `/movie/${encodeURIComponent(movie.movie_id)}`, ...extra) {
   return h('li', { class: 'card-item' },
     h('a', { class: 'card', href },
       h('img', { src: movie.thumbnail_url, alt: movie.title, loading: 'lazy', decoding: 'async',

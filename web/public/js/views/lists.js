@@ -8,7 +8,7 @@ export async function isOnWatchlist(movieId) {
   let url = '/api/watchlist/?limit=100';
   for (let pages = 0; url && pages < 10; pages += 1) {
     const response = await api(url);
-    if (response.data.some((m) => m.id === movieId)) return true;
+    if (response.data.some((m) => m.movie_id === movieId)) return true;
     url = nextLink(response.headers);
   }
   return false;
@@ -30,7 +30,7 @@ export async function continueView({ root, signal }) {
     const percent = duration ? Math.round((position / duration) * 100) : 0;
     const bar = h('progress', { class: 'progress', max: 100, value: percent,
       'aria-label': `${percent}% watched` });
-    return movieCard(movie, `/watch/${encodeURIComponent(movie.id)}`, bar);
+    return movieCard(movie, `/watch/${encodeURIComponent(movie.movie_id)}`, bar);
   }));
 }
 
@@ -59,7 +59,7 @@ export async function myListView({ root, signal }) {
     remove.addEventListener('click', async () => {
       remove.disabled = true;
       try {
-        await del(`/api/watchlist/${encodeURIComponent(movie.id)}/`);
+        await del(`/api/watchlist/${encodeURIComponent(movie.movie_id)}/`);
         li.remove();
         empty.hidden = grid.children.length > 0;
         alert.show(`${movie.title} is off your list.`, 'success');

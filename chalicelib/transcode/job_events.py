@@ -1,0 +1,188 @@
+"""What arrives on the transcode-events queue, applied to jobs and the catalog: the
+transcoder's progress, ready and failed events, ECS task stops that stand for a failure
+the transcoder could not report, and deadline checks (deadlines.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.catalog import transcoding as catalog
+from chalicelib.catalog.media import delete_prefix, version_prefix
+from chalicelib.core.clock import now_iso
+from chalicelib.core.dynamo import is_condition_failure
+from chalicelib.core.errors import InvalidInput, NotFound
+from chalicelib.core.settings import get_settings
+from chalicelib.movie_requests.steps import announce_settled
+from chalicelib.transcode import deadlines
+from chalicelib.transcode.deadlines import DeadlineCheck
+from chalicelib.transcode.jobs import split_run_id
+from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
+from chalicelib.transcode.runners import TaskRunner, task_runner
+from chalicelib.transcode.task_events import is_task_state_change, unreported_stop
+
+EVENT_TYPES = ("progress", "ready", "failed", deadlines.CHECK)
+
+
+def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None, *,
+                            clock: Callable[[], float] = time.time) -> str:
+    """Apply one event from the transcode-events queue; returns what was done (for logs
+    and tests)."""
+    event = _parse_event(message_body)
+    if is_task_state_change(event):
+        stopped = unreported_stop(event, get_settings().transcoding.ecs_container)
+        if stopped is None:
+            return "ignored: nothing to report for this task"
+        event = stopped
+    job_id, attempt = split_run_id(str(event["job_id"]))
+    try:
+        record = TranscodeJobModel.get(job_id, consistent_read=True)
+    except DoesNotExist:
+        return "ignored: unknown job"
+    if record.state != RUNNING or int(record.attempt) != attempt:
+        if int(record.attempt) == attempt and record.state in (READY, FAILED) \
+                and event["type"] in ("ready", "failed"):
+            _announce(record)  # the first delivery may have died before it did
+        return "ignored: stale event"
+    return _apply(record, attempt, event, runner, clock())
+
+
+def _apply(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
+           runner: TaskRunner | None, now: float) -> str:
+    """An event of the attempt that is running."""
+    kind = event["type"]
+    if kind == "progress":
+        catalog.record_progress(record.movie_id, record.version, float(event.get("percent", 0)))
+        _heard_from(record, attempt, now)
+        return "progress"
+    if kind == "ready":
+        return _ready(record, attempt, event)
+    if kind == deadlines.CHECK:
+        return _check_deadline(record, attempt, DeadlineCheck.parse(event), runner, now)
+    return _failed(record, attempt, reason=str(event.get("reason") or "the transcode failed"),
+                   retryable=bool(event.get("retryable")), runner=runner, now=now)
+
+
+def _parse_event(body: str) -> dict[str, Any]:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise InvalidInput("A transcoder event must be JSON.") from None
+    if isinstance(event, dict) and is_task_state_change(event):
+        return event
+    if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES \
+            or not isinstance(event.get("job_id"), str):
+        raise InvalidInput("Not a transcoder event.")
+    return event
+
+
+def _settle(record: TranscodeJobModel, attempt: int, actions: list[Any],
+            unchanged: Condition | None = None) -> bool:
+    """Change the job while this attempt runs (and `unchanged` holds), once, even if
+    events repeat: False when another event got there first."""
+    condition = (TranscodeJobModel.state == RUNNING) & (TranscodeJobModel.attempt == attempt)
+    try:
+        record.update(actions=[*actions, TranscodeJobModel.updated_at.set(now_iso())],
+                      condition=condition if unchanged is None else condition & unchanged)
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def _allowed(record: TranscodeJobModel) -> int:
+    return deadlines.silence_allowed(get_settings().transcoding, int(record.source_bytes or 0))
+
+
+def _heard_from(record: TranscodeJobModel, attempt: int, now: float) -> None:
+    """The transcoder spoke: its deadline moves on (a job from before deadlines has none)."""
+    if record.deadline_at is None:
+        return
+    allowed = _allowed(record)
+    renewed = deadlines.deadline_from(now, allowed)
+    if deadlines.worth_renewing(int(record.deadline_at), renewed, allowed):
+        _settle(record, attempt, [TranscodeJobModel.deadline_at.set(renewed)])
+
+
+def _check_deadline(record: TranscodeJobModel, attempt: int, check: DeadlineCheck,
+                    runner: TaskRunner | None, now: float) -> str:
+    if record.deadline_at is None or record.check_due != check.due:
+        return "ignored: another check watches this attempt"
+    deadline = int(record.deadline_at)
+    if now >= deadline:
+        reason = (f"no word from the transcoder for {_allowed(record)} s: it stopped "
+                  "without reporting")
+        outcome = _failed(record, attempt, reason=reason, retryable=True, runner=runner,
+                          now=now, unchanged=TranscodeJobModel.deadline_at == deadline)
+        if not outcome.startswith("ignored"):
+            return outcome
+        record.refresh(consistent_read=True)  # it settled, or spoke just now
+        if record.state != RUNNING or int(record.attempt) != attempt:
+            return outcome
+        deadline = int(record.deadline_at)
+    due = deadlines.schedule_check(check.run_id, deadline, now)
+    if not _settle(record, attempt, [TranscodeJobModel.check_due.set(due)],
+                   unchanged=TranscodeJobModel.check_due == check.due):
+        return "ignored: another check watches this attempt"
+    return f"watching (next check at {due})"
+
+
+def _ready(record: TranscodeJobModel, attempt: int, event: dict[str, Any]) -> str:
+    if not _settle(record, attempt, [TranscodeJobModel.state.set(READY)]):
+        return "ignored: already settled"
+    bucket = get_settings().buckets.media
+    try:
+        published = catalog.publish_version(record.movie_id, record.version, event)
+    except NotFound:
+        delete_prefix(bucket, version_prefix(record.movie_id, record.version))
+        return "discarded: superseded or deleted"
+    if published.previous_version:
+        delete_prefix(bucket, version_prefix(record.movie_id, published.previous_version))
+    if published.request_id:
+        announce_settled(published.request_id, "ready")
+    return "ready"
+
+
+def _failed(record: TranscodeJobModel, attempt: int, *, reason: str, retryable: bool,
+            runner: TaskRunner | None, now: float, unchanged: Condition | None = None) -> str:
+    settings = get_settings()
+    partial_output = version_prefix(record.movie_id, record.version)
+    if retryable and attempt < settings.transcoding.max_attempts:
+        # The next attempt's check goes out first (deadlines.schedule_check says why).
+        deadline = deadlines.deadline_from(now, _allowed(record))
+        due = deadlines.schedule_check(replace(record.job(), attempt=attempt + 1).run_id,
+                                       deadline, now)
+        if not _settle(record, attempt, [TranscodeJobModel.attempt.set(attempt + 1),
+                                         TranscodeJobModel.state.set(RUNNING),
+                                         TranscodeJobModel.reason.set(reason),
+                                         TranscodeJobModel.deadline_at.set(deadline),
+                                         TranscodeJobModel.check_due.set(due)], unchanged):
+            return "ignored: already settled"
+        # Only the winner of the settle cleans up, before the next attempt writes there.
+        delete_prefix(settings.buckets.media, partial_output)
+        record.refresh(consistent_read=True)
+        (runner or task_runner(settings)).start(record.job())
+        return f"retrying (attempt {attempt + 1})"
+    if not _settle(record, attempt, [TranscodeJobModel.state.set(FAILED),
+                                     TranscodeJobModel.reason.set(reason)], unchanged):
+        return "ignored: already settled"
+    delete_prefix(settings.buckets.media, partial_output)
+    request_id = catalog.fail_version(record.movie_id, record.version, reason)
+    if request_id:
+        announce_settled(request_id, "failed", reason)
+    return "failed"
+
+
+def _announce(record: TranscodeJobModel) -> None:
+    """Tell a waiting movie request how its transcode ended (telling twice is harmless)."""
+    request_id = catalog.request_of(record.movie_id)
+    if request_id:
+        outcome = "ready" if record.state == READY else "failed"
+        announce_settled(request_id, outcome, str(record.reason or ""))
