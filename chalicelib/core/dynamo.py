@@ -13,10 +13,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import botocore.session
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 
 from chalicelib.core.settings import Settings, Tables, get_settings, on_settings_reload
@@ -95,6 +97,34 @@ def back_off(attempt: int, base_seconds: float) -> None:
     """Sleep before retrying a transaction that conflicted with another: a random share of
     an exponentially growing window, so writers that collided do not collide again."""
     time.sleep(random.uniform(0, base_seconds * 2 ** min(attempt, 6)))
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+
+
+@dataclass(frozen=True)
+class ItemRefusal:
+    """Why one item of a cancelled transaction was refused (None: it was not)."""
+
+    code: str | None
+    raw_item: dict[str, Any] | None
+
+    @property
+    def condition_failed(self) -> bool:
+        return self.code == CONDITION_FAILED
+
+
+def refusals(error: TransactWriteError, items: int) -> list[ItemRefusal]:
+    """One entry per item of a cancelled transaction, in the order PynamoDB sends them
+    (condition checks, deletes, puts, updates). Re-raises anything but failed conditions
+    and conflicts with other writes (a throttle or an outage is not a refusal)."""
+    reasons = [*error.cancellation_reasons, *[None] * items][:items]
+    codes = {reason.code for reason in reasons if reason is not None}
+    if not codes or not codes <= {CONDITION_FAILED, TRANSACTION_CONFLICT}:
+        raise error
+    return [ItemRefusal(reason.code, reason.raw_item) if reason is not None
+            else ItemRefusal(None, None) for reason in reasons]
 
 
 def is_condition_failure(error: Exception) -> bool:

@@ -12,7 +12,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core import validation
-from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
+from chalicelib.core.dynamo import (
+    back_off,
+    is_condition_failure,
+    refusals,
+    transaction_connection,
+)
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.personal_data import on_account_deleted
 from chalicelib.playback.models import DEVICE_COUNT_PREFIX, DeviceCountModel, DeviceModel
@@ -20,7 +25,6 @@ from chalicelib.playback.models import DEVICE_COUNT_PREFIX, DeviceCountModel, De
 MAX_DEVICES = 10
 RETRIES = 8
 CONFLICT_BACK_OFF_SECONDS = 0.02  # registrations of one account share its device count
-CONDITION_FAILED = "ConditionalCheckFailed"
 DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "browser", "console", "other")
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -106,15 +110,10 @@ class _Refusal:
     @classmethod
     def of(cls, error: TransactWriteError) -> _Refusal:
         """Re-raises anything but failed conditions and conflicts with other writes."""
-        reasons = [*error.cancellation_reasons, None, None][:2]
-        codes = {reason.code for reason in reasons if reason is not None}
-        if not codes or not codes <= {CONDITION_FAILED, "TransactionConflict"}:
-            raise error
-        device_reason, count_reason = reasons
-        count_refused = count_reason is not None and count_reason.code == CONDITION_FAILED
-        raw = count_reason.raw_item if count_reason is not None and count_refused else None
-        return cls(device_reason is not None and device_reason.code == CONDITION_FAILED,
-                   count_refused, DeviceCountModel.from_raw_data(raw) if raw else None)
+        device, count = refusals(error, 2)
+        raw = count.raw_item if count.condition_failed else None
+        return cls(device.condition_failed, count.condition_failed,
+                   DeviceCountModel.from_raw_data(raw) if raw else None)
 
 
 def _start_counting(user_id: str) -> None:

@@ -48,9 +48,17 @@ def _text(body: dict[str, Any], field: str) -> str:
     return value
 
 
+def _movie_ref(body: dict[str, Any]) -> str:
+    """The movie's id, or its number as Videoflix clients send it (a JSON integer)."""
+    value = body.get("movie_id")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    return _text(body, "movie_id")
+
+
 def start_playback(user_id: str, body: dict[str, Any], clock: Clock = time.time
                    ) -> StartedPlayback:
-    movie_id, device_id = _text(body, "movie_id"), _text(body, "device_id")
+    movie_id, device_id = _movie_ref(body), _text(body, "device_id")
     steal, evict = body.get("steal", False), body.get("evict_session_id")
     if not isinstance(steal, bool):
         raise InvalidInput("steal must be true or false.", field="steal")

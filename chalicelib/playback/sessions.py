@@ -30,7 +30,12 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import now_iso
-from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
+from chalicelib.core.dynamo import (
+    back_off,
+    is_condition_failure,
+    refusals,
+    transaction_connection,
+)
 from chalicelib.core.errors import (
     Conflict,
     Gone,
@@ -53,7 +58,6 @@ STOP_RETRIES = 4
 CONFLICT_BACK_OFF_SECONDS = 0.05
 # `<slot>_<movie>_<random>`, as `_claim` makes it (a movie id may hold '_' too).
 SESSION_ID = re.compile(r"^(\d{1,3})_([A-Za-z0-9_-]{1,128})_([0-9a-f]{16})$")
-CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class StreamLimitReached(Conflict):
@@ -234,15 +238,10 @@ class _Refusal:
     @classmethod
     def of(cls, error: TransactWriteError) -> _Refusal:
         """Re-raises anything but failed conditions and conflicts with other writes."""
-        reasons = [*error.cancellation_reasons, None, None][:2]
-        codes = {reason.code for reason in reasons if reason is not None}
-        if not codes or not codes <= {CONDITION_FAILED, "TransactionConflict"}:
-            raise error
-        slot_reason, progress_reason = reasons
-        slot_refused = slot_reason is not None and slot_reason.code == CONDITION_FAILED
-        raw = slot_reason.raw_item if slot_reason is not None and slot_refused else None
-        return cls(slot_refused, StreamSlotModel.from_raw_data(raw) if raw else None,
-                   progress_reason is not None and progress_reason.code == CONDITION_FAILED)
+        slot, progress_row = refusals(error, 2)
+        raw = slot.raw_item if slot.condition_failed else None
+        return cls(slot.condition_failed, StreamSlotModel.from_raw_data(raw) if raw else None,
+                   progress_row.condition_failed)
 
 
 def _refused_heartbeat(slot: StreamSlotModel | None, session_id: str,

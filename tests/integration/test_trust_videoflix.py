@@ -118,13 +118,15 @@ def test_paths_of_the_api_take_the_integer_too(browser: Browser) -> None:
     assert browser.get(f"/api/video/{movie.movie_id}/", headers=viewer).status_code == 404
 
 
-def test_playback_starts_from_the_integer(browser: Browser) -> None:
+@pytest.mark.parametrize("as_json", [str, int], ids=["string", "integer"])
+def test_playback_starts_from_the_integer(browser: Browser, as_json: type) -> None:
     movie = make_playable_movie("Started By Number")
     account = make_account()
     make_device(account.user_id, "tv")
     number = movies.detail_shape(movie)["id"]
 
-    started = browser.post("/api/playback/start/", {"movie_id": str(number), "device_id": "tv"},
+    started = browser.post("/api/playback/start/",
+                           {"movie_id": as_json(number), "device_id": "tv"},
                            headers=token_headers(browser, account))
 
     assert started.status_code == 201, started.json_body
