@@ -12,7 +12,7 @@ WEB_DEPS := web/node_modules/.package-lock.json
 # Debian packages when a command is missing (as root, or through sudo when there is one).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q
 
-.PHONY: install browser run test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode clean
+.PHONY: install browser run reset test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode bench-load clean
 
 install: $(DEPS) $(WEB_DEPS)
 
@@ -42,8 +42,14 @@ browser:
 		$(APT_INSTALL) chromium > /dev/null 2>&1 || { apt-get update -q > /dev/null && $(APT_INSTALL) chromium > /dev/null; } \
 		|| echo "could not install chromium: the browser test will fail (set REELSTACK_CHROMIUM)"; }
 
+# RUN_ARGS: devstack/run.py's options, e.g. RUN_ARGS='--port 8001 --web-port 0'.
+RUN_ARGS ?=
 run: $(DEPS) $(WEB_DEPS)
-	@$(PY) -m devstack.run
+	@$(PY) -m devstack.run $(RUN_ARGS)
+
+# Stops whatever a `make run` left running and removes .devstack/ (keys, clips, logs).
+reset:
+	@if test -x $(PY); then $(PY) -m devstack.reset; else rm -rf .devstack; fi
 
 test: $(DEPS) $(WEB_DEPS) browser
 	@$(PY) -m pytest $(PYTEST_ARGS)
@@ -87,6 +93,11 @@ bench: $(DEPS)
 
 bench-transcode: $(DEPS)
 	@$(PY) -m bench.transcode_ladder
+
+# The dev stack under load, today's emulator against REELSTACK_MOTO_LEGACY=1's;
+# BENCH_ARGS=--quick for a smoke run, or --clients/--seconds/--extra-heartbeats.
+bench-load: $(DEPS)
+	@$(PY) -m bench.dev_stack_load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) web/node_modules .devstack .pytest_cache .mypy_cache .ruff_cache build .chalice/deployments

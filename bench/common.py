@@ -14,6 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from devstack.emulator import Emulator
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,14 @@ def bench_emulator() -> Iterator[str]:
     """A fresh moto server with the stack deployed, this process pointed at it; or, with
     BENCH_ENDPOINT set, that emulator (LocalStack: DynamoDB Local has real indexes, where
     moto's Query walks the whole table)."""
+    with deployed_emulator() as emulator:
+        yield emulator.endpoint
+
+
+@contextmanager
+def deployed_emulator() -> Iterator[Emulator]:
+    """bench_emulator's emulator itself: its process (None for BENCH_ENDPOINT's) is what a
+    bench reads the emulator's memory from."""
     os.environ.update(BENCH_ENV)
     from chalicelib.core.settings import reload_settings
     from devstack.deploy import deploy_stack
@@ -98,7 +110,7 @@ def bench_emulator() -> Iterator[str]:
     use_local_environment()
     deploy_stack(reload_settings())
     try:
-        yield emulator.endpoint
+        yield emulator
     finally:
         emulator.stop()
 
@@ -108,7 +120,9 @@ def running_api(timeout: float = 60) -> Iterator[str]:
     """`make run` on the emulator this process uses; yields the API's base URL."""
     port = free_port()
     with tempfile.NamedTemporaryFile("w+") as log:
-        stack = subprocess.Popen([sys.executable, "-m", "devstack.run", "--port", str(port)],
+        # No web player: its default port may be someone's `make run`, and no bench needs it.
+        stack = subprocess.Popen([sys.executable, "-m", "devstack.run", "--port", str(port),
+                                  "--web-port", "0"],
                                  cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout

@@ -31,7 +31,7 @@ def whole_stack() -> tuple[float, int]:
     with tempfile.NamedTemporaryFile("w+") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.run", "--port", str(free_port())],
+            [sys.executable, "-m", "devstack.run", "--port", str(free_port()), "--ephemeral"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:

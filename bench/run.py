@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bench import catalog_listing, cold_start, dev_stack_start, login_latency, playback_latency
+from bench import (
+    catalog_listing,
+    cold_start,
+    dev_stack_load,
+    dev_stack_start,
+    login_latency,
+    playback_latency,
+)
 
 if __name__ == "__main__":
     cold_start.run()
@@ -10,3 +17,4 @@ if __name__ == "__main__":
     login_latency.main()
     catalog_listing.main()
     playback_latency.main()
+    dev_stack_load.main([])  # the longest (about 8 minutes): last

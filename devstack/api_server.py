@@ -204,7 +204,12 @@ def main() -> None:
         chalice_stage_name=args.stage)
     app = config.chalice_app
     validate_routes(app.routes)
-    edge_server(app, config, args.host, args.port).serve_forever()
+    try:
+        server = edge_server(app, config, args.host, args.port)
+    except OSError as error:  # the port is taken: one line, not a traceback
+        raise SystemExit(f"cannot serve the API on {args.host}:{args.port}: "
+                         f"{error.strerror}") from None
+    server.serve_forever()
 
 
 if __name__ == "__main__":

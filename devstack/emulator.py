@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 
 import requests
 
+from devstack.processes import ChildGroup
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,25 +56,28 @@ def identify(endpoint: str, timeout: float = 1.0) -> EmulatorKind | None:
     except (requests.RequestException, ValueError):
         pass
     try:
-        moto = requests.get(f"{endpoint}/moto-api/data.json", timeout=timeout)
+        # moto's config: a few bytes, where data.json grows with everything moto holds.
+        moto = requests.get(f"{endpoint}/moto-api/config", timeout=timeout)
         return EmulatorKind.MOTO if moto.ok else EmulatorKind.UNKNOWN
     except requests.RequestException:
         return EmulatorKind.UNKNOWN
 
 
-def start_moto(endpoint: str, log_path: Path | None = None, timeout: float = 30) -> Emulator:
+def start_moto(endpoint: str, log_path: Path | None = None, timeout: float = 30,
+               group: ChildGroup | None = None, state_dir: Path | None = None) -> Emulator:
     """Start moto's server (devstack/moto_server.py) on the endpoint's host and port and
-    wait until it answers."""
+    wait until it answers; in `group` (make run's children) when one is given. With
+    `state_dir` it restores that folder's state first and keeps it there as it runs
+    (devstack/moto_persistence.py); without, it starts and stays in memory only."""
     address = urlparse(endpoint)
     host, port = address.hostname or "127.0.0.1", address.port or 4566
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C goes to the dev stack, which stops us in order
-    )
+    # Ctrl-C goes to the dev stack (not to a group of our own), which stops us in order;
+    # a killed dev stack takes us with it.
+    process = (group or ChildGroup()).popen(
+        [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port),
+         *(["--state-dir", str(state_dir)] if state_dir is not None else [])],
+        cwd=Path(__file__).resolve().parent.parent, output=log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -81,15 +86,18 @@ def start_moto(endpoint: str, log_path: Path | None = None, timeout: float = 30)
             return Emulator(endpoint, EmulatorKind.MOTO, process)
         time.sleep(0.1)
     process.kill()
+    process.wait()
     raise RuntimeError(f"moto_server did not answer on {endpoint} within {timeout} s")
 
 
-def find_or_start(endpoint: str, log_path: Path | None = None) -> Emulator:
-    """Use whatever emulator answers at `endpoint`; start moto's server if none does."""
+def find_or_start(endpoint: str, log_path: Path | None = None,
+                  group: ChildGroup | None = None, state_dir: Path | None = None) -> Emulator:
+    """Use whatever emulator answers at `endpoint`; start moto's server if none does
+    (keeping its state in `state_dir` when one is given)."""
     kind = identify(endpoint)
     if kind is None:
         logger.info("no emulator on %s: starting moto's server", endpoint)
-        return start_moto(endpoint, log_path)
+        return start_moto(endpoint, log_path, group=group, state_dir=state_dir)
     if kind is EmulatorKind.UNKNOWN:
         logger.warning("%s answers but is neither moto nor LocalStack; using it anyway", endpoint)
     return Emulator(endpoint, kind)

@@ -1,64 +1,83 @@
-"""moto's server with two fixes where it differs from AWS in ways the project meets.
+"""moto's server, with memory that stays bounded, DynamoDB isolation, and a mail route.
 
-1. DynamoDB runs each request, and a transaction as a whole, in isolation. moto's threaded
-   server does not: a `TransactWriteItems` whose condition fails restores a deep copy of
-   every table it touched, taken before it ran, so writes other threads made meanwhile
-   vanish (found by the parallel movie-request test). One lock around moto's DynamoDB
-   handler restores the isolation; the other services stay concurrent (SQS long polls
-   must not block anyone).
-2. `/moto-api/data.json` (where sent e-mail is read) answers 500 once any multipart upload
-   happened: it reads `status` of every object ever made, and the parts of a multipart
-   upload, which belong to no bucket, and the objects of a deleted bucket fail when they
-   look their bucket up. It also reads
-   DynamoDB's items while requests change them (a 500 now and then), so it takes the
-   DynamoDB lock too.
+1. moto keeps every model object it ever creates in `instances_tracked` (for its
+   `/moto-api/data.json` dashboard) and never lets go: each TransactWriteItems deep-copies
+   its tables, so every heartbeat kept a copy of every item (about 640 KB each, 2.85 GB
+   after an hour), and overwritten S3 objects kept their bytes. Only sent e-mail is
+   tracked now, so data.json stays small and still shows the mail.
+2. A transaction backs up only the items it touches (`devstack.moto_transactions`),
+   not whole tables, so its cost no longer grows with the tables.
+3. DynamoDB runs each request, and a transaction as a whole, in isolation. moto's threaded
+   server does not (a cancelled transaction restores what it touched, and a condition is
+   checked apart from the write it guards), so one lock serializes moto's DynamoDB
+   handler; the other services stay concurrent (SQS long polls must not block anyone).
+4. `GET /_reelstack/mail` (`devstack.moto_mail`) reads sent mail from SES alone.
+
+`REELSTACK_MOTO_LEGACY=1` runs the server as it was before all this (`devstack.moto_legacy`),
+the baseline the benchmarks compare against.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import sys
 import threading
 from typing import Any
 
+from moto.core.common_models import BaseModel
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
-from moto.moto_api._internal.managed_state_model import ManagedState
-from moto.moto_api._internal.responses import MotoAPIResponse
-from moto.s3.exceptions import MissingBucket
-from moto.s3.models import FakeKey
+from moto.ses.models import BulkTemplateMessage, Message, RawMessage, TemplateMessage
 
-_one_at_a_time = threading.Lock()
+from devstack import moto_legacy
+from devstack.moto_mail import MailRouteDispatcher
+from devstack.moto_persistence import install, split_state_dir
+from devstack.moto_transactions import transact_write_items
+
+# Read by this dev-stack process only, never by the app: it is not in chalicelib's envvars.
+LEGACY = "REELSTACK_MOTO_LEGACY"
+TRACKED_MODELS = (Message, RawMessage, TemplateMessage, BulkTemplateMessage)
+
+_dynamodb_one_at_a_time = threading.Lock()
+
+
+def _track_sent_mail_only(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+    instance = super(BaseModel, cls).__new__(cls)
+    if issubclass(cls, TRACKED_MODELS):
+        cls.instances_tracked.append(instance)  # type: ignore[union-attr]
+    return instance
 
 
 def _serialized(method: Any) -> Any:
     @functools.wraps(method)
     def call(*args: Any, **kwargs: Any) -> Any:
-        with _one_at_a_time:
+        with _dynamodb_one_at_a_time:
             return method(*args, **kwargs)
 
     return call
 
 
-def _part_safe(status: Any) -> property:
-    def read(key: FakeKey) -> str | None:
-        if key.bucket_name is not None:
-            try:
-                return status.fget(key)  # type: ignore[no-any-return]
-            except MissingBucket:
-                pass  # an object of a bucket deleted since
-        # A multipart upload's part, or an orphan: no bucket to send a restore event from.
-        return ManagedState.status.fget(key)  # type: ignore[attr-defined,no-any-return]
-
-    return property(read)
-
-
 def main(argv: list[str] | None = None) -> None:
+    argv, state_dir = split_state_dir(argv if argv is not None else sys.argv[1:])
+    if os.environ.get(LEGACY) == "1":
+        moto_legacy.main(argv)
+        return
+    BaseModel.__new__ = _track_sent_mail_only  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoHandler.call_action = _serialized(DynamoHandler.call_action)  # type: ignore[method-assign]
-    FakeKey.status = _part_safe(FakeKey.status)  # type: ignore[assignment,method-assign]
-    MotoAPIResponse.model_data = _serialized(MotoAPIResponse.model_data)  # type: ignore[method-assign]
-    from moto import server  # after the patches: its URL map binds the handlers
+    from moto import server
 
-    server.main(argv if argv is not None else sys.argv[1:])
+    server.DomainDispatcherApplication = MailRouteDispatcher  # type: ignore[attr-defined]
+    # 5. `--state-dir DIR`: the state survives restarts (devstack.moto_persistence).
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    persistence = install(state_dir, server) if state_dir is not None else None
+    try:
+        server.main(argv)
+    finally:
+        if persistence is not None:
+            persistence.close()
 
 
 if __name__ == "__main__":

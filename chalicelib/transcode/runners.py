@@ -3,15 +3,19 @@ the `local` stage, `docker run` of the image where a Docker engine is available.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import queue
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from chalicelib.core.clients import aws_client, queue_url, sqs
 from chalicelib.core.settings import Settings
@@ -24,6 +28,7 @@ TRANSCODER_DIR = Path(__file__).resolve().parents[2] / "containers" / "transcode
 # an import error, 3 when its closing event could not be sent) means it could not, so
 # the runner (or, on ECS, the task-stopped rule) reports for it.
 SELF_REPORTED_EXITS = {0, 1, 2}
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class TaskRunner(Protocol):
@@ -39,26 +44,42 @@ def exited_event(job: TranscodeJob, exit_code: int) -> dict[str, Any]:
 
 
 class LocalProcessRunner:
-    """`python -m transcoder run ...` as a child process, watched by a thread."""
+    """`python -m transcoder run ...` as a child process, started and watched by a thread
+    of its own. The transcoder gets SIGTERM when that thread ends, which is when it
+    exits or when the dev stack does (even killed): none outlives `make run`."""
 
     def __init__(self, settings: Settings, transcoder_dir: Path = TRANSCODER_DIR) -> None:
         self.settings = settings
         self.transcoder_dir = transcoder_dir
+        self.env = {**os.environ, "PYTHONPATH": str(transcoder_dir)}
 
     def start(self, job: TranscodeJob) -> str:
         log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the watcher
             prefix=f"transcode-{job.movie_id}-", suffix=".log", delete=False)
-        env = {**os.environ, "PYTHONPATH": str(self.transcoder_dir)}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "transcoder", *job.arguments(self.settings)],
-            cwd=self.transcoder_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._watch, args=(job, process, log.name), daemon=True,
+        started: queue.Queue[subprocess.Popen[bytes] | OSError] = queue.Queue(maxsize=1)
+        threading.Thread(target=self._run, args=(job, log, started), daemon=True,
                          name=f"watch-{job.run_id}").start()
+        process = started.get()
+        if isinstance(process, OSError):
+            raise process
         logger.info("transcoder started", extra={"pid": process.pid, "log": log.name,
                                                  "job": job.run_id})
         return f"local:{process.pid}"
+
+    def _run(self, job: TranscodeJob, log: IO[bytes],
+             started: queue.Queue[subprocess.Popen[bytes] | OSError]) -> None:
+        try:
+            # On this thread: the parent-death signal follows the thread that forks.
+            process = subprocess.Popen(
+                [sys.executable, "-m", "transcoder", *job.arguments(self.settings)],
+                cwd=self.transcoder_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=_terminated_with_parent(),  # noqa: PLW1509
+            )
+        except OSError as error:
+            started.put(error)
+            return
+        started.put(process)
+        self._watch(job, process, log.name)
 
     def _watch(self, job: TranscodeJob, process: subprocess.Popen[bytes], log: str) -> None:
         code = process.wait()
@@ -71,6 +92,31 @@ class LocalProcessRunner:
             except Exception:  # the stack itself is gone (make run stopping): say so
                 logger.exception("could not report the transcoder's end",
                                  extra={"job": job.run_id})
+        if code < 0:  # killed by a signal: its work folder may be left behind
+            self._sweep_work_folders()
+
+    def _sweep_work_folders(self) -> None:
+        try:
+            subprocess.run([sys.executable, "-m", "transcoder", "sweep"],
+                           cwd=self.transcoder_dir, env=self.env, capture_output=True,
+                           check=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):  # the next transcoder sweeps too
+            logger.warning("could not sweep the transcoders' work folders", exc_info=True)
+
+
+def _terminated_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` for SIGTERM when the starting thread ends (Linux's prctl; None
+    elsewhere). Two system calls and no lock, so safe in a threaded process."""
+    if sys.platform != "linux":
+        return None
+    libc, parent = ctypes.CDLL(None, use_errno=True), os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above took hold
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 class DockerRunner:

@@ -11,7 +11,8 @@ from tests.support.factories import inbox, new_email
 def test_mail_is_read_after_a_bucket_with_objects_was_deleted(stack: Settings) -> None:
     s3, bucket = aws_client("s3"), f"{stack.prefix}-scratch"
     s3.create_bucket(Bucket=bucket)
-    for key in ("a.txt", "b.txt"):  # (moto's data.json then fails once per such object)
+    # (the data.json of a moto without the mail route then fails once per such object)
+    for key in ("a.txt", "b.txt"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
         s3.delete_object(Bucket=bucket, Key=key)
     s3.delete_bucket(Bucket=bucket)

@@ -107,15 +107,18 @@ def healthy(url: str) -> bool:
 
 @contextmanager
 def running_dev_stack(project_root: Path, log: Path, prefix: str,
-                      extra_env: dict[str, str] | None = None) -> Iterator[DevStack]:
-    """A whole stack on a fresh emulator port (so it starts its own moto server)."""
+                      extra_env: dict[str, str] | None = None,
+                      state_dir: Path | None = None) -> Iterator[DevStack]:
+    """A whole stack on a fresh emulator port (so it starts its own moto server), keeping
+    the emulator's state in `state_dir` (None: in memory, never in make run's folder)."""
     endpoint, api_port, web_port = f"http://127.0.0.1:{free_port()}", free_port(), free_port()
     env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "REELSTACK_PREFIX": prefix,
            "REELSTACK_LOG_LEVEL": "INFO", **(extra_env or {})}
     with open(log, "w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "devstack.run", "--port", str(api_port),
-             "--web-port", str(web_port)],
+             "--web-port", str(web_port),
+             *(["--state-dir", str(state_dir)] if state_dir else ["--ephemeral"])],
             cwd=project_root, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,
         )
     stack = DevStack(process, f"http://127.0.0.1:{api_port}", endpoint, prefix, log,

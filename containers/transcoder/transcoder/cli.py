@@ -1,4 +1,5 @@
-"""The command line: `python -m transcoder probe PATH` and `python -m transcoder run ...`."""
+"""The command line: `python -m transcoder probe PATH`, `python -m transcoder run ...` and
+`python -m transcoder sweep` (what a killed transcoder left in the work folder)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from transcoder.job import JobRequest, run_job
 from transcoder.logs import JsonLineFormatter
 from transcoder.probe import probe_source
 from transcoder.storage import S3ObjectStore
+from transcoder.workspace import sweep_abandoned
 
 # 2 tells the job's caller the upload itself is bad (no video, cut short or corrupt: mark
 # it failed, do not retry);
@@ -89,12 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--work-dir", type=Path, default=None,
                      help="where the temporary work folder goes (default: the system's)")
     run.set_defaults(command=run_transcode_job)
+    sweep = commands.add_parser(
+        "sweep", help="remove the work folders of transcoders that no longer run")
+    sweep.add_argument("--work-dir", type=Path, default=None,
+                       help="where the work folders are (default: the system's)")
+    sweep.set_defaults(command=run_sweep)
     return parser
 
 
 def run_probe(args: argparse.Namespace) -> int:
     info = probe_source(args.path)
     print(json.dumps(dataclasses.asdict(info), indent=2))
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    for folder in sweep_abandoned(args.work_dir):
+        print(folder)
     return 0
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import IO
 
 from transcoder.banner import last_message
+from transcoder.child_process import dies_with_parent
 from transcoder.errors import SourceCorrupt, TranscodeFailed, TranscodeTimedOut
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def run_ffmpeg(command: list[str], deadline: Deadline,
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stderr=stderr, text=True, errors="replace",
                 stdout=subprocess.PIPE if on_output_line else subprocess.DEVNULL,
+                preexec_fn=dies_with_parent(),  # noqa: PLW1509 - two system calls, no lock
             )
         except OSError as error:
             raise TranscodeFailed(f"cannot run {command[0]}: {error}") from error

@@ -1,7 +1,8 @@
 """The whole task: fetch the source from S3, transcode it, publish it, tell the catalog.
 
 Whatever happens, the catalog hears exactly one closing event (ready or failed) and the
-work folder is gone when `run_job` returns.
+work folder is gone when `run_job` returns (or, if the process is killed outright, when
+the next job starts: transcoder/workspace.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from transcoder.publish import publish_folder
 from transcoder.results import TranscodeResult
 from transcoder.storage import ObjectStore
 from transcoder.transcode import transcode
+from transcoder.workspace import make_workspace, sweep_abandoned
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def run_job(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Event:
     """Run the job and return the closing event it sent; EventNotSent if it could not."""
-    workspace = Path(tempfile.mkdtemp(prefix="transcoder-work-", dir=request.work_dir))
+    sweep_abandoned(request.work_dir)
+    workspace = make_workspace(request.work_dir)
     try:
         event = _transcode_and_publish(request, workspace, store=store, events=events,
                                        transcoder=transcoder, clock=clock)

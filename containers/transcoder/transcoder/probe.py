@@ -8,6 +8,7 @@ from pathlib import Path
 
 from transcoder.banner import last_message, parse_ffmpeg_banner
 from transcoder.binaries import MediaTools, find_media_tools
+from transcoder.child_process import dies_with_parent
 from transcoder.errors import NotAVideo, ProbeFailed, SourceMissing
 from transcoder.ffprobe import parse_ffprobe_json
 from transcoder.source import SourceInfo
@@ -57,6 +58,7 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             command, capture_output=True, text=True, errors="replace",
             stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_SECONDS, check=False,
+            preexec_fn=dies_with_parent(),  # two system calls, no lock: safe with threads
         )
     except subprocess.TimeoutExpired as error:
         raise ProbeFailed(f"{command[0]} took over {PROBE_TIMEOUT_SECONDS:.0f} s") from error
