@@ -12,6 +12,9 @@
    checked apart from the write it guards), so one lock serializes moto's DynamoDB
    handler; the other services stay concurrent (SQS long polls must not block anyone).
 4. `GET /_reelstack/mail` (`devstack.moto_mail`) reads sent mail from SES alone.
+5. Items are written out directly (`devstack.moto_attribute_values`), not through moto's
+   shape walk, which took most of the DynamoDB lock's time on a catalog page, and a query
+   sorts the table on keys decoded once per item (`devstack.moto_item_order`).
 
 `REELSTACK_MOTO_LEGACY=1` runs the server as it was before all this (`devstack.moto_legacy`),
 the baseline the benchmarks compare against.
@@ -31,7 +34,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
 from moto.ses.models import BulkTemplateMessage, Message, RawMessage, TemplateMessage
 
-from devstack import moto_legacy
+from devstack import moto_attribute_values, moto_item_order, moto_legacy
 from devstack.moto_mail import MailRouteDispatcher
 from devstack.moto_persistence import install, split_state_dir
 from devstack.moto_transactions import transact_write_items
@@ -67,10 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     BaseModel.__new__ = _track_sent_mail_only  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     DynamoHandler.call_action = _serialized(DynamoHandler.call_action)  # type: ignore[method-assign]
+    moto_attribute_values.install()
+    moto_item_order.install()
     from moto import server
 
     server.DomainDispatcherApplication = MailRouteDispatcher  # type: ignore[attr-defined]
-    # 5. `--state-dir DIR`: the state survives restarts (devstack.moto_persistence).
+    # 6. `--state-dir DIR`: the state survives restarts (devstack.moto_persistence).
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     persistence = install(state_dir, server) if state_dir is not None else None
     try:

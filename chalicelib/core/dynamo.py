@@ -7,6 +7,7 @@ its first call, and again whenever settings are reloaded.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -53,18 +54,41 @@ def _bind(model: type[Model], choose: TableChoice, settings: Settings) -> None:
     _share_session(model._get_connection().connection)
 
 
-_sessions = threading.local()
+# Re-entrant: building a client asks for the session, under the same lock.
+_client_lock = threading.RLock()
+
+
+@functools.cache
+def _process_session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+class _SharedClientConnection(Connection):
+    """PynamoDB builds a connection's botocore client on its first call, from a session of
+    the calling thread's own. Under a server with a thread per connection, every thread that
+    met a model first (8 or 50 at once when a load starts) built its own session and client:
+    each parses DynamoDB's service model again (about 0.1 s of CPU and tens of MB that the
+    allocator keeps: the local API reached 940 MB), and all but the last are dropped. Here
+    one session serves the process and a connection's client is built once, under a lock
+    (a botocore session may build clients from one thread at a time)."""
+
+    @property
+    def session(self) -> botocore.session.Session:
+        with _client_lock:
+            return _process_session()
+
+    @property
+    def client(self) -> Any:
+        if self._client is not None:
+            return super().client
+        with _client_lock:  # the first call builds it; the others wait for it
+            return super().client
 
 
 def _share_session(connection: Connection) -> Connection:
-    """PynamoDB gives every connection a botocore session of its own, and each session
-    parses DynamoDB's service model again: about 0.1 s per model on a cold start. The
-    connections made in this thread share its one session instead (botocore sessions may
-    build clients from one thread at a time; another thread makes its own, as before)."""
-    session = getattr(_sessions, "session", None)
-    if session is None:
-        session = _sessions.session = botocore.session.get_session()
-    connection._local.session = session  # (PynamoDB takes no session of ours)
+    """The connection's client comes from the process's one session, built once."""
+    if type(connection) is Connection and connection._aws_access_key_id is None:
+        connection.__class__ = _SharedClientConnection  # (PynamoDB takes no session of ours)
     return connection
 
 

@@ -19,9 +19,8 @@ import pytest
 import requests
 
 from devstack.emulator import start_moto
-from devstack.ffmpeg import ffmpeg_binary
 from tests.e2e.test_transcode_pipeline import make_account, make_clip, settled
-from tests.support.dev_stack import DevStack, running_dev_stack
+from tests.support.dev_stack import DevStack, decode_to_the_end, running_dev_stack
 from tests.support.network import free_port
 
 pytestmark = pytest.mark.e2e
@@ -56,15 +55,7 @@ def test_a_restarted_stack_keeps_the_user_the_movie_and_the_watchlist(
         http = signed_in(second)
         watchlist = http.get(f"{second.api_url}/api/watchlist/", timeout=10).json()
         assert [entry["movie_id"] for entry in watchlist] == [movie_id]
-        http.post(f"{second.api_url}/api/device/", json={
-            "name": "ffmpeg", "device_type": "other", "device_id": "restart"}, timeout=10)
-        started = http.post(f"{second.api_url}/api/playback/start/", json={
-            "movie_id": movie_id, "device_id": "restart"}, timeout=10)
-        assert started.status_code == 201, started.text
-        played = subprocess.run(
-            [str(ffmpeg_binary()), "-v", "error", "-i", started.json()["master_playlist_url"],
-             "-map", "0:v:0", "-f", "null", "-"],
-            capture_output=True, text=True, timeout=120, check=False)
+        played = decode_to_the_end(http, second.api_url, movie_id, "restart")
         assert played.returncode == 0 and not played.stderr.strip(), played.stderr
 
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from devstack.ffmpeg import ffmpeg_binary
-from tests.support.dev_stack import DevStack, running_dev_stack, wait_for
+from tests.support.dev_stack import DevStack, decode_to_the_end, running_dev_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-hls"
@@ -229,16 +229,7 @@ def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
     login = http.post(f"{stack.api_url}/auth/login/", json={
         "email": "viewer@example.com", "password": "e2e passphrase"}, timeout=10)
     http.headers["Authorization"] = f"Bearer {login.json()['access']}"
-    http.post(f"{stack.api_url}/api/device/", json={"name": "ffmpeg", "device_type": "other",
-                                                    "device_id": "ffmpeg-client"}, timeout=10)
-    started = http.post(f"{stack.api_url}/api/playback/start/", json={
-        "movie_id": movie["movie_id"]["S"], "device_id": "ffmpeg-client"}, timeout=10)
-    assert started.status_code == 201, started.text
-
-    played = subprocess.run(
-        [str(ffmpeg_binary()), "-v", "error", "-i", started.json()["master_playlist_url"],
-         "-map", "0:v:0", "-f", "null", "-"],
-        capture_output=True, text=True, timeout=120, check=False)
+    played = decode_to_the_end(http, stack.api_url, movie["movie_id"]["S"], "ffmpeg-client")
 
     assert played.returncode == 0 and not played.stderr.strip(), played.stderr
 

@@ -74,12 +74,19 @@ def next_check(settings: Settings, timeout: float = 15) -> str:
     raise AssertionError("no deadline check arrived")
 
 
-def no_message_waiting(settings: Settings) -> bool:
-    attributes = aws_client("sqs").get_queue_attributes(
-        QueueUrl=queue_url(settings.queues.transcode_events),
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
-    )["Attributes"]
-    return all(int(count) == 0 for count in attributes.values())
+def checks_waiting(settings: Settings, run_ids: list[str], quiet_seconds: float = 3) -> list[str]:
+    """The deadline checks of these runs still on the transcode-events queue: received until
+    the queue stays quiet for longer than a check's short delay (anything else is dropped)."""
+    sqs, url = aws_client("sqs"), queue_url(settings.queues.transcode_events)
+    found, quiet_until = [], time.monotonic() + quiet_seconds
+    while time.monotonic() < quiet_until:
+        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            body = json.loads(message["Body"])
+            if body.get("type") == "deadline" and body.get("job_id") in run_ids:
+                found.append(str(message["Body"]))
+            quiet_until = time.monotonic() + quiet_seconds
+    return found
 
 
 def test_a_transcode_nobody_reports_on_is_retried_then_failed_by_its_deadline(
@@ -108,7 +115,8 @@ def test_a_transcode_nobody_reports_on_is_retried_then_failed_by_its_deadline(
     assert str(stored.status_reason).startswith("no word from the transcoder for 1 s")
     assert TranscodeJobModel.get(runner.started[0].job_id).state == "failed"
     assert handle_transcoder_event(checks[-1], runner, clock=time.time) == "ignored: stale event"
-    assert no_message_waiting(quick_deadlines)  # a settled job is watched no more
+    # A settled job is watched no more.
+    assert checks_waiting(quick_deadlines, [job.run_id for job in runner.started]) == []
     assert "Scan" not in operations  # each check loads its job by key
     assert deployed_policies.denied(calls) == []
 

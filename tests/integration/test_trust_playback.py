@@ -26,6 +26,7 @@ from chalicelib.playback.models import (
     StreamSlotModel,
 )
 from chalicelib.playback.sessions import SessionRef
+from devstack.emulator import Emulator, EmulatorKind
 from tests.support.api import Browser
 from tests.support.catalog import token_headers
 from tests.support.factories import TestAccount, make_account
@@ -354,8 +355,10 @@ def test_a_position_past_the_end_of_the_movie_is_400(
 
 
 def test_positions_stored_by_the_old_bug_read_as_zero(
-    browser: Browser, member: tuple[TestAccount, Headers]
+    browser: Browser, member: tuple[TestAccount, Headers], emulator: Emulator
 ) -> None:
+    if emulator.kind is not EmulatorKind.MOTO:
+        pytest.skip("only moto stores a NaN number (DynamoDB refuses it), as the old bug did")
     account, headers = member
     movie = make_playable_movie()
     make_device(account.user_id, "tv")

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import requests
 
+from devstack.ffmpeg import ffmpeg_binary
 from tests.support.network import free_port
 
 
@@ -87,6 +88,21 @@ def admin_token(stack: DevStack, email: str, password: str) -> dict[str, str]:
                           json={"email": email, "password": password}, timeout=10)
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access']}"}
+
+
+def decode_to_the_end(http: requests.Session, api_url: str, movie_id: str,
+                      device_id: str) -> subprocess.CompletedProcess[str]:
+    """Register a device, start a watch session and let ffmpeg decode the whole video
+    through the master playlist, as a native player would."""
+    http.post(f"{api_url}/api/device/", json={"name": "ffmpeg", "device_type": "other",
+                                              "device_id": device_id}, timeout=10)
+    started = http.post(f"{api_url}/api/playback/start/", json={
+        "movie_id": movie_id, "device_id": device_id}, timeout=10)
+    assert started.status_code == 201, started.text
+    return subprocess.run(
+        [str(ffmpeg_binary()), "-v", "error", "-i", started.json()["master_playlist_url"],
+         "-map", "0:v:0", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=120, check=False)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
