@@ -202,6 +202,21 @@ def ffmpeg_child(parent: int, marker: str, timeout: float = 30) -> int:
     raise AssertionError(f"no ffmpeg with {marker} under {parent} within {timeout} s")
 
 
+def dead(pid: int, timeout: float = 30) -> bool:
+    """Whether `pid` is gone or a zombie within `timeout`: an ffmpeg killed as its
+    transcoder exits (the parent-death signal) is reaped by init a moment later."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_a_killed_ffmpeg_fails_the_job_retryably_and_publishes_nothing(
     stack: Stack, media: Path, tmp_path: Path,
 ) -> None:
@@ -237,7 +252,7 @@ def test_a_stopped_task_kills_ffmpeg_reports_and_cleans_up(
     assert (failed["type"], failed["code"], failed["retryable"]) == (
         "failed", "transcode_failed", True)
     assert failed["reason"] == "stopped by SIGTERM"
-    assert not Path(f"/proc/{encoder}").exists()
+    assert dead(encoder)
     assert published(stack) == []
     assert list(tmp_path.iterdir()) == []
 

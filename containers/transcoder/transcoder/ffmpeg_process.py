@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import IO
 
 from transcoder.banner import last_message
-from transcoder.child_process import dies_with_parent
+from transcoder.child_process import dies_with_parent, hold_termination, release_termination
 from transcoder.errors import SourceCorrupt, TranscodeFailed, TranscodeTimedOut
 
 logger = logging.getLogger(__name__)
@@ -53,13 +53,17 @@ def run_ffmpeg(command: list[str], deadline: Deadline,
     # stderr goes to a file: a pipe nobody drains would stall ffmpeg on a chatty input.
     with tempfile.TemporaryFile() as stderr:
         logger.debug("running %s", subprocess.list2cmdline(command))
+        # A SIGTERM handled while Popen runs would raise before `process` exists, and
+        # nothing would kill the ffmpeg it had just started: hold it until then.
+        held = hold_termination()
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stderr=stderr, text=True, errors="replace",
                 stdout=subprocess.PIPE if on_output_line else subprocess.DEVNULL,
-                preexec_fn=dies_with_parent(),  # noqa: PLW1509 - two system calls, no lock
+                preexec_fn=dies_with_parent(),  # noqa: PLW1509 - system calls only, no lock
             )
         except OSError as error:
+            release_termination(held)
             raise TranscodeFailed(f"cannot run {command[0]}: {error}") from error
         timed_out = threading.Event()
 
@@ -70,6 +74,7 @@ def run_ffmpeg(command: list[str], deadline: Deadline,
         watchdog = threading.Timer(deadline.remaining(), kill_on_timeout)
         watchdog.start()
         try:
+            release_termination(held)  # a SIGTERM that came meanwhile is raised here
             if process.stdout is not None and on_output_line is not None:
                 for line in process.stdout:
                     on_output_line(line)
