@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from chalicelib.auth.passwords import hash_password
 from chalicelib.core.dynamo import transaction_connection
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import has_hidden_characters
 
 ADMIN, USER = "admin", "user"
 ROLES = (USER, ADMIN)
@@ -28,11 +28,6 @@ MAX_EMAIL_LENGTH = 254
 # about the account (an address's local part is often a full name).
 DEFAULT_DISPLAY_NAME = "Viewer"
 MAX_DISPLAY_NAME_LENGTH = 40
-# Unicode categories no name or address needs: controls (NUL, ESC, C1), surrogates, and
-# line/paragraph separators; with the bidi overrides and isolates, which reorder the text
-# around them on screen.
-_INVISIBLE_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -55,15 +50,10 @@ class Account:
         return {"id": self.user_id, "email": self.email, "role": self.role}
 
 
-def has_control_characters(text: str) -> bool:
-    return any(c in _BIDI_CONTROLS or unicodedata.category(c) in _INVISIBLE_CATEGORIES
-               for c in text)
-
-
 def normalize_email(email: object) -> str:
     if not isinstance(email, str) or not email.strip():
         raise InvalidInput("email is required.", field="email")
-    if has_control_characters(email):
+    if has_hidden_characters(email):
         raise InvalidInput("email must not contain control characters.", field="email")
     email = email.strip().lower()
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_SHAPE.match(email):
@@ -74,7 +64,7 @@ def normalize_email(email: object) -> str:
 def check_display_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("display_name must be a non-empty string.", field="display_name")
-    if has_control_characters(name):
+    if has_hidden_characters(name):
         raise InvalidInput("display_name must not contain control characters.",
                            field="display_name")
     name = name.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from chalicelib.core.errors import InvalidInput
@@ -11,6 +12,8 @@ from chalicelib.core.errors import InvalidInput
 # no UTF-8 encoder takes it). Prose may keep tabs and line breaks; nothing else may.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _PROSE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_HIDDEN_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_INT_DIGITS = 18  # fits a signed 64-bit integer, far below int()'s 4,300-digit limit
 
 
@@ -28,6 +31,14 @@ def ascii_int(text: str) -> int | None:
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return (_PROSE_CONTROL if multiline else _CONTROL).search(value) is not None
+
+
+def has_hidden_characters(value: str) -> bool:
+    """Stricter, for what identifies a person (addresses, display names): no controls,
+    surrogates or line/paragraph separators, and no bidi overrides or isolates, which
+    reorder the text around them on screen."""
+    return any(c in _BIDI_CONTROLS or unicodedata.category(c) in _HIDDEN_CATEGORIES
+               for c in value)
 
 
 def text(body: dict[str, Any], field: str, *, required: bool = False, max_length: int = 200,

@@ -8,18 +8,7 @@ from chalicelib.catalog.models import ListingModel, MovieModel, ReviewModel, Wat
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings
 from tests.support.api import Browser
-from tests.support.catalog import make_genre, make_movie, token_headers
-from tests.support.factories import make_account, make_admin
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
-
-
-@pytest.fixture
-def viewer(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_account())
+from tests.support.catalog import make_genre, make_movie
 
 
 def test_an_admin_creates_a_movie(browser: Browser, admin: dict[str, str]) -> None:

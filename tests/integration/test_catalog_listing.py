@@ -9,21 +9,10 @@ import pytest
 from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import Settings
 from tests.support.api import Browser
-from tests.support.catalog import make_artist, make_genre, make_movie, make_rating, token_headers
-from tests.support.factories import make_account, make_admin
+from tests.support.catalog import make_artist, make_genre, make_movie, make_rating
 
 CARD_FIELDS = {"id", "created_at", "title", "description", "thumbnail_url", "category",
                "genres", "maturity_rating", "duration", "rating"}
-
-
-@pytest.fixture
-def viewer(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_account())
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
 
 
 @pytest.fixture

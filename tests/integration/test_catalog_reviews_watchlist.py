@@ -16,11 +16,6 @@ from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import make_account
 
 
-@pytest.fixture
-def viewer(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_account())
-
-
 def test_one_review_per_user_with_edit_and_delete(browser: Browser, viewer: dict[str, str]) -> None:
     movie = make_movie("Reviewed")
     path = f"/api/video/{movie.movie_id}/reviews/"

@@ -20,7 +20,7 @@ from chalicelib.movie_requests import ledger, loop, service, steps
 from chalicelib.movie_requests.models import RequestRecord, quota_key
 from tests.support.api import Browser
 from tests.support.catalog import token_headers
-from tests.support.factories import TestAccount, inbox, make_account, make_admin
+from tests.support.factories import TestAccount, inbox, make_account
 from tests.support.movie_requests import MP4_HEAD, RequestWorld, request_world, run_request_loop
 
 
@@ -31,11 +31,6 @@ def world(stack: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         made.tmdb.add_movie(603, "The Matrix", year=1999)
         made.tmdb.add_movie(604, "The Matrix Reloaded", year=2003)
         yield made
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
 
 
 def ask(browser: Browser, account: TestAccount, body: dict[str, object]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from chalicelib.playback.devices import MAX_DEVICES, DeviceLimitReached
 from chalicelib.playback.models import PLANS_SCOPE, DeviceModel, PlanModel
 from tests.support.api import Browser
 from tests.support.catalog import token_headers
-from tests.support.factories import DEFAULT_PASSWORD, TestAccount, make_account, make_admin
+from tests.support.factories import DEFAULT_PASSWORD, TestAccount, make_account
 from tests.support.playback import make_device, make_plan, put_on_plan
 
 Headers = dict[str, str]
@@ -30,11 +30,6 @@ DEFAULTS = [
 FAMILY = {"plan_id": "family", "name": "Family", "max_streams": 5, "max_resolution": 2160,
           "price_cents": 1999}
 TV = {"device_id": "tv-living-room", "name": "Living room", "device_type": "tv"}
-
-
-@pytest.fixture
-def admin(browser: Browser) -> Headers:
-    return token_headers(browser, make_admin())
 
 
 @pytest.fixture

@@ -12,13 +12,8 @@ from chalicelib.core.settings import Settings, reload_settings
 from chalicelib.transcode.uploads import uploaded_objects
 from tests.support.api import Browser
 from tests.support.catalog import make_movie, token_headers
-from tests.support.factories import make_account, make_admin
+from tests.support.factories import make_account
 from tests.support.uploads import next_upload_notification
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
 
 
 @pytest.fixture

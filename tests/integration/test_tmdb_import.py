@@ -9,8 +9,6 @@ import pytest
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings, reload_settings
 from tests.support.api import Browser
-from tests.support.catalog import token_headers
-from tests.support.factories import make_admin
 from tests.support.fake_tmdb import FakeTmdb
 
 
@@ -23,11 +21,6 @@ def tmdb(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTmdb]
         yield fake
     monkeypatch.undo()
     reload_settings()
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
 
 
 def test_an_import_makes_a_draft_with_credits_and_our_own_images(

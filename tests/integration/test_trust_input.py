@@ -15,22 +15,11 @@ import pytest
 from chalicelib.catalog.models import ListingModel
 from chalicelib.core.settings import Settings
 from tests.support.api import Browser
-from tests.support.catalog import make_genre, make_movie, token_headers
-from tests.support.factories import make_account, make_admin
+from tests.support.catalog import make_genre, make_movie
 from tests.support.network import free_port
 
 SUPERSCRIPT_TWO = "\u00b2"
 ARABIC_TEN = "\u0661\u0660"
-
-
-@pytest.fixture
-def admin(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_admin())
-
-
-@pytest.fixture
-def viewer(browser: Browser) -> dict[str, str]:
-    return token_headers(browser, make_account())
 
 
 def assert_invalid(response: object, field: str | None = None) -> None:

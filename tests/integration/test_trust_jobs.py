@@ -33,7 +33,13 @@ from chalicelib.transcode.uploads import uploaded_objects
 from devstack.dispatcher import QueuePoller, subscriptions
 from tests.support.catalog import make_movie
 from tests.support.iam import DeployedPolicies, recording_aws_calls
-from tests.support.uploads import RecordingRunner, next_upload_notification, ready_event, upload
+from tests.support.uploads import (
+    RecordingRunner,
+    next_message,
+    next_upload_notification,
+    ready_event,
+    upload,
+)
 
 Result = TypeVar("Result")
 MIB = 1024 * 1024
@@ -64,14 +70,9 @@ def invoked(function: str, work: Callable[[], Result]) -> Result:
 
 def next_check(settings: Settings, timeout: float = 15) -> str:
     """The next deadline check on the transcode-events queue (waits out its short delay)."""
-    sqs, url = aws_client("sqs"), queue_url(settings.queues.transcode_events)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if json.loads(message["Body"])["type"] == "deadline":
-                return str(message["Body"])
-    raise AssertionError("no deadline check arrived")
+    return next_message(settings.queues.transcode_events,
+                        lambda body: json.loads(body)["type"] == "deadline",
+                        "deadline check", timeout)
 
 
 def checks_waiting(settings: Settings, run_ids: list[str], quiet_seconds: float = 3) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,16 +14,24 @@ from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.uploads import uploaded_objects
 
 
-def next_upload_notification(settings: Settings, timeout: float = 10) -> str:
-    """The body of the next notification that announces an upload (TestEvents skipped)."""
-    sqs, url = aws_client("sqs"), queue_url(settings.queues.transcode_jobs)
+def next_message(queue: str, wanted: Callable[[str], bool], what: str,
+                 timeout: float = 10) -> str:
+    """The body of the next message on `queue` that is `wanted`; the others are taken off
+    the queue on the way."""
+    sqs, url = aws_client("sqs"), queue_url(queue)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if uploaded_objects(message["Body"]):
+            if wanted(message["Body"]):
                 return str(message["Body"])
-    raise AssertionError("no upload notification arrived")
+    raise AssertionError(f"no {what} arrived")
+
+
+def next_upload_notification(settings: Settings, timeout: float = 10) -> str:
+    """The body of the next notification that announces an upload (TestEvents skipped)."""
+    return next_message(settings.queues.transcode_jobs, lambda body: bool(uploaded_objects(body)),
+                        "upload notification", timeout)
 
 
 @dataclass
