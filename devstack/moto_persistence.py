@@ -7,7 +7,8 @@ kill -9 loses at most the last few seconds; the file format is `devstack.moto_st
 
 A snapshot must not see a request half-done (a transaction's items, an object without
 its notification), so requests pass a gate they share and a snapshot holds alone for
-the few milliseconds its pickle takes; the file is written after the gate opens again.
+the few milliseconds its pickle takes; the file is written after the gate opens again,
+and new S3 bodies are written before it closes.
 An SQS long poll steps out of the gate while it waits for messages: it changes nothing
 meanwhile, and the dispatcher always has one waiting.
 
@@ -29,7 +30,14 @@ from typing import IO, Any
 
 from moto.sqs.models import Queue
 
-from devstack.moto_state_file import BODIES_NAME, BodyStore, SnapshotRefused, StateFolder, apply
+from devstack.moto_state_file import (
+    BODIES_NAME,
+    BodyStore,
+    SnapshotRefused,
+    StateFolder,
+    apply,
+    s3_objects_now,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +137,7 @@ class Persistence:
         """Write the state now; the seconds the gate was closed."""
         with self._one_snapshot_at_a_time:
             bodies = BodyStore(self.folder.path / BODIES_NAME)
+            self._write_bodies_ahead(bodies)
             with self.gate.exclusive():
                 closed = time.perf_counter()
                 self.dirty = False
@@ -137,6 +146,16 @@ class Persistence:
             self.folder.write(payload)
             bodies.forget_unused()
             return closed
+
+    @staticmethod
+    def _write_bodies_ahead(bodies: BodyStore) -> None:
+        """New uploads' bodies go to disk while requests go on, so the gate stays closed
+        only for the pickle (a 200 MB upload used to hold every request for ~1 s)."""
+        for key in s3_objects_now():
+            try:
+                bodies.prepare(key)
+            except (OSError, ValueError):  # an object deleted (its buffer closed) meanwhile
+                continue
 
     def close(self) -> None:
         """The last snapshot, as the server stops; no other comes after it."""

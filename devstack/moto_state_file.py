@@ -104,6 +104,14 @@ class BodyStore:
         self.used.add(name)
         return _BodyFile(name)
 
+    def prepare(self, key: FakeKey) -> None:
+        """Write `key`'s body ahead of a snapshot, outside its gate: the snapshot then only
+        names it. Not marked used: a body whose object is gone by then is forgotten."""
+        name = f"{key.etag.strip(chr(34))}-{key.contentsize}"
+        if not (self.folder / name).exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.folder / name, [key.value])
+
     def read(self, name: str) -> bytes:
         return (self.folder / name).read_bytes()
 
@@ -256,3 +264,18 @@ def apply(backends: Backends) -> None:
             account_backends: AccountSpecificBackend[Any] = backend_dict[account]
             for region, backend in regions.items():
                 dict.__setitem__(account_backends, region, backend)
+
+
+def s3_objects_now() -> list[FakeKey]:
+    """The current version of every S3 object, read while requests go on: a bucket that
+    changes meanwhile is skipped (the snapshot, inside its gate, writes what was missed)."""
+    from moto.s3.models import s3_backends
+
+    found: list[FakeKey] = []
+    for account in list(s3_backends.values()):
+        for backend in list(account.values()):
+            for bucket in list(backend.buckets.values()):
+                with contextlib.suppress(RuntimeError):  # changed size during iteration
+                    found.extend(k for k in list(bucket.keys.values())
+                                 if isinstance(k, FakeKey))
+    return found

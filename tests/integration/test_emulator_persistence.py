@@ -8,6 +8,7 @@ Each test starts its own server (a subprocess on a free port) on its own tmp fol
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -151,3 +152,41 @@ def test_two_emulators_never_share_a_state_folder(moto: Moto, tmp_path: Path) ->
     with pytest.raises(RuntimeError, match="exited with 1"):
         second.start()
     assert "in use by another emulator" in second.log.read_text()
+
+
+def _template(tables: list[str]) -> str:
+    resources = {
+        name: {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}}
+        for name in tables
+    }
+    return json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources})
+
+
+def _settled(moto: Moto, stack: str) -> str:
+    cfn = moto.client("cloudformation")
+
+    def status() -> str:
+        return str(cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"])
+
+    wait_for(lambda: not status().endswith("IN_PROGRESS"), 60, f"stack {stack} to settle")
+    return status()
+
+
+def test_a_restored_stack_is_updated_in_place_when_the_template_grows(moto: Moto) -> None:
+    """What `make run` does after a pull that adds a table: update_stack on the stack the
+    snapshot restored, keeping the data of the tables it already had."""
+    cfn = moto.start().client("cloudformation")
+    cfn.create_stack(StackName="grows", TemplateBody=_template(["kept"]))
+    assert _settled(moto, "grows") == "CREATE_COMPLETE"
+    moto.client("dynamodb").put_item(TableName="kept", Item={"pk": {"S": "user#1"}})
+    moto.stop()
+
+    cfn = moto.start().client("cloudformation")
+    cfn.update_stack(StackName="grows", TemplateBody=_template(["kept", "added"]))
+    assert _settled(moto, "grows") == "UPDATE_COMPLETE"
+    dynamodb = moto.client("dynamodb")
+    assert dynamodb.get_item(TableName="kept", Key={"pk": {"S": "user#1"}})["Item"]
+    assert dynamodb.describe_table(TableName="added")["Table"]["TableStatus"] == "ACTIVE"

@@ -1,0 +1,28 @@
+"""The dev stack's moto over HTTP (devstack/moto_http.py): connections are kept alive, so
+each DynamoDB call of the API no longer opens a TCP connection and a server thread."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from chalicelib.core.clients import aws_client
+from chalicelib.core.settings import Settings
+from devstack.emulator import Emulator, EmulatorKind
+
+
+def test_the_emulator_keeps_connections_alive(emulator: Emulator) -> None:
+    if emulator.kind is not EmulatorKind.MOTO:
+        pytest.skip("about the dev stack's moto (devstack/moto_server.py)")
+    with requests.Session() as http:
+        first = http.get(f"{emulator.endpoint}/moto-api/config", timeout=10)
+        second = http.get(f"{emulator.endpoint}/moto-api/config", timeout=10)
+    assert first.ok and second.ok
+    assert first.headers.get("Connection", "").lower() != "close"  # werkzeug: always close
+
+
+def test_services_are_still_told_apart_by_their_host(stack: Settings) -> None:
+    """Backends are remembered per host: a DynamoDB call and an SQS call in a row reach
+    their own services."""
+    assert stack.prefix in " ".join(aws_client("dynamodb").list_tables()["TableNames"])
+    assert aws_client("sqs").list_queues(QueueNamePrefix=stack.prefix)["QueueUrls"]
