@@ -12,26 +12,26 @@ WEB_DEPS := web/node_modules/.package-lock.json
 # Debian packages when a command is missing (as root, or through sudo when there is one).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q
 
-.PHONY: install browser run reset test test-unit test-integration test-e2e test-localstack lint admin mail deploy package bench bench-transcode bench-load clean
+.PHONY: install browser run reset test test-unit test-integration test-e2e test-localstack lint admin mail upload deploy package bench bench-transcode bench-load clean
 
 install: $(DEPS) $(WEB_DEPS)
 
 # Re-installs only when the requirements change. ffmpeg: the system's if on PATH,
 # else the binary inside the imageio-ffmpeg wheel (see devstack/ffmpeg.py).
 $(DEPS): requirements.txt requirements-dev.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "installing Python packages into $(VENV) (log: $(PIP_LOG))"
+	@test -x $(PY) || { echo "[1/3] creating the virtual environment $(VENV) (a few seconds)"; $(PYTHON) -m venv $(VENV); }
+	@echo "[2/3] installing Python packages into $(VENV): about 1-3 minutes the first time (log: $(PIP_LOG))"
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt > $(PIP_LOG) 2>&1 \
 		|| { cat $(PIP_LOG); exit 1; }
-	@command -v ffmpeg > /dev/null || $(PY) -m pip install -q imageio-ffmpeg >> $(PIP_LOG) 2>&1 \
-		|| { cat $(PIP_LOG); exit 1; }
+	@command -v ffmpeg > /dev/null || { echo "[3/3] no ffmpeg on PATH: installing the imageio-ffmpeg wheel (about 30 s)"; \
+		$(PY) -m pip install -q imageio-ffmpeg >> $(PIP_LOG) 2>&1; } || { cat $(PIP_LOG); exit 1; }
 	@echo "ffmpeg: $$($(PY) -m devstack.ffmpeg)"
 	@touch $@
 
 $(WEB_DEPS): web/package.json web/package-lock.json
 	@command -v npm > /dev/null || { echo "npm not found: installing Debian's nodejs and npm"; \
 		$(APT_INSTALL) nodejs npm > /dev/null || { apt-get update -q > /dev/null && $(APT_INSTALL) nodejs npm; }; }
-	@echo "installing the web player's hls.js into web/node_modules"
+	@echo "installing the web player's hls.js into web/node_modules (about 10 s)"
 	@npm ci --prefix web --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -78,9 +78,18 @@ mail: $(DEPS)
 deploy: $(DEPS)
 	@$(PY) -m devstack.deploy
 
+# The password is asked at the prompt; PASSWORD=... still works for scripts.
 admin: $(DEPS)
-	@test -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make admin EMAIL=... PASSWORD=..."; exit 2; }
-	@$(PY) -m devstack.admin --email "$(EMAIL)" --password "$(PASSWORD)"
+	@test -n "$(EMAIL)" || { echo "usage: make admin EMAIL=... (the password is asked)"; exit 2; }
+	@REELSTACK_ADMIN_PASSWORD="$(PASSWORD)" $(PY) -m devstack.admin --email "$(EMAIL)"
+
+# A video through the presigned API (resumable), then its transcode followed to ready.
+# Who: EMAIL=<admin> (the password is asked) or REELSTACK_TOKEN; UPLOAD_ARGS: --api, --web-url.
+UPLOAD_ARGS ?=
+upload: $(DEPS)
+	@test -n "$(FILE)" || { echo "usage: make upload FILE=video.mp4 [MOVIE=id | TITLE=...] [EMAIL=admin]"; exit 2; }
+	@$(PY) -m devstack.upload --file "$(FILE)" $(if $(MOVIE),--movie "$(MOVIE)") \
+		$(if $(TITLE),--title "$(TITLE)") $(if $(EMAIL),--email "$(EMAIL)") $(UPLOAD_ARGS)
 
 # The stage's CloudFormation template under build/$(STAGE)/ (sam.yaml + deployment.zip):
 # template-localstack.yml merged with the cloud stack by chalice package, wildcard-checked
@@ -92,7 +101,7 @@ bench: $(DEPS)
 	@$(PY) -m bench.run
 
 bench-transcode: $(DEPS)
-	@$(PY) -m bench.transcode_ladder
+	@$(PY) -m bench.transcoding
 
 # The dev stack under load, today's emulator against REELSTACK_MOTO_LEGACY=1's;
 # BENCH_ARGS=--quick for a smoke run, or --clients/--seconds/--extra-heartbeats.

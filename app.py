@@ -1,8 +1,11 @@
 """Reelstack: the Chalice app. It composes blueprints and event handlers, nothing else."""
 
-from chalice.app import Chalice, SQSEvent
+from typing import Any
+
+from chalice.app import Chalice, SQSEvent, WebsocketEvent
 
 from chalicelib.auth.account_mail import ACCOUNT_MAIL, send_account_mail
+from chalicelib.auth.admin_routes import account_admin_routes
 from chalicelib.auth.routes import auth_routes
 from chalicelib.catalog.admin_routes import catalog_admin_routes
 from chalicelib.catalog.routes import catalog_routes
@@ -16,9 +19,11 @@ from chalicelib.movie_requests.loop import run_step
 from chalicelib.movie_requests.routes import request_routes
 from chalicelib.movie_requests.steps import REQUEST_SETTLED
 from chalicelib.notify.service import handle_notification, register_notification
+from chalicelib.party import routes as party
 from chalicelib.playback.account_routes import playback_account_routes
 from chalicelib.playback.delivery import BINARY_SEGMENT_TYPES
 from chalicelib.playback.routes import playback_routes
+from chalicelib.transcode.admin_routes import transcode_admin_routes
 from chalicelib.transcode.routes import upload_routes
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 
@@ -26,17 +31,21 @@ settings = get_settings()
 configure_logging(settings.log_level)
 
 app = Chalice(app_name="reelstack")
+app.experimental_feature_flags.update(["WEBSOCKETS"])  # watch parties (chalicelib/party)
 app.api.binary_types.extend(sorted(set(BINARY_SEGMENT_TYPES) - set(app.api.binary_types)))
 app.register_middleware(lambda_context_middleware, "all")
 app.register_middleware(cors_middleware, "http")
 app.register_blueprint(platform)
 app.register_blueprint(auth_routes)
+app.register_blueprint(account_admin_routes)
 app.register_blueprint(catalog_routes)
 app.register_blueprint(catalog_admin_routes)
 app.register_blueprint(upload_routes)
+app.register_blueprint(transcode_admin_routes)
 app.register_blueprint(playback_account_routes)
 app.register_blueprint(playback_routes)
 app.register_blueprint(request_routes)
+app.register_blueprint(party.party_routes)
 register_notification(REQUEST_SETTLED, tell_requesters)
 register_notification(ACCOUNT_MAIL, send_account_mail)
 
@@ -60,3 +69,19 @@ def on_notification(event: SQSEvent) -> BatchResponse:
 def on_movie_request_step(event: SQSEvent) -> BatchResponse:
     # One message a batch: acquiring a source may take most of a Lambda's 15 minutes.
     return each_message(event, lambda record: run_step(record.body, receive_count(record)))
+
+
+# Watch parties' WebSocket API. The functions are named as `chalice package` names them.
+@app.on_ws_connect()
+def websocket_connect(event: WebsocketEvent) -> dict[str, Any]:
+    return party.on_connect(event)
+
+
+@app.on_ws_message()
+def websocket_message(event: WebsocketEvent) -> None:
+    party.on_message(event)
+
+
+@app.on_ws_disconnect()
+def websocket_disconnect(event: WebsocketEvent) -> None:
+    party.on_disconnect(event)

@@ -35,9 +35,12 @@ class FunctionAccess:
     send_to: tuple[str, ...] = ()
     send_email: bool = False  # SES, from the stage's sender identity only
     run_transcoder: bool = False  # ecs:RunTask of the transcoder, iam:PassRole of its roles
+    stop_transcoders: bool = False  # ecs:StopTask of the transcoder's tasks
     read_signing_key: bool = False  # the CloudFront key's secret, to sign media URLs
     probe_health: bool = False  # /api/health/: DescribeTable, HeadBucket, GetQueueUrl
     read_ingest: bool = False  # movie request sources in the optional ingest bucket
+    # post_to_connection / delete_connection on the watch parties' WebSocket API only
+    manage_connections: bool = False
 
 
 def _objects(bucket: str, *verbs: str) -> Objects:
@@ -49,13 +52,17 @@ CATALOG_WRITES = ("movies", "listing")
 FUNCTIONS: dict[str, FunctionAccess] = {
     "api_handler": FunctionAccess(
         write_tables=("users", "tokens", "movies", "terms", "listing", "reviews", "watchlist",
-                      "devices", "plans", "sessions", "progress", "requests"),
-        objects=(_objects("uploads", WRITE, DELETE, LIST),
+                      "devices", "plans", "sessions", "progress", "requests",
+                      "transcodes",  # an admin re-runs a failed transcode
+                      "parties"),
+        objects=(_objects("uploads", READ, WRITE, DELETE, LIST),  # READ: a re-run's source
                  _objects("media", READ, WRITE, DELETE, LIST)),
-        send_to=("notifications", "movie_requests"),
+        send_to=("notifications", "movie_requests", "transcode_events"),  # a re-run's deadline
         read_signing_key=True,
         probe_health=True,
         read_ingest=True,  # an admin's approval looks for a source
+        run_transcoder=True,  # an admin's re-run
+        manage_connections=True,  # a party's members hear of joins, removals, its end
     ),
     "on_upload_notification": FunctionAccess(
         consumes="transcode_jobs",
@@ -71,6 +78,7 @@ FUNCTIONS: dict[str, FunctionAccess] = {
         # A requested movie is ready (or failed); a running job's next deadline check.
         send_to=("notifications", "transcode_events"),
         run_transcoder=True,  # retries
+        stop_transcoders=True,  # a failed or restarted chunked job's other tasks
     ),
     "on_notification": FunctionAccess(
         consumes="notifications",
@@ -92,4 +100,10 @@ FUNCTIONS: dict[str, FunctionAccess] = {
         send_to=("movie_requests", "notifications"),
         read_ingest=True,
     ),
+    # Watch parties' WebSocket API (chalicelib/party/sockets.py): a connect registers the
+    # connection (it cannot be posted to yet); messages and disconnects tell the others.
+    "websocket_connect": FunctionAccess(write_tables=("parties", "party_connections")),
+    "websocket_message": FunctionAccess(write_tables=("parties",), manage_connections=True),
+    "websocket_disconnect": FunctionAccess(write_tables=("parties", "party_connections"),
+                                           manage_connections=True),
 }

@@ -35,6 +35,14 @@ ALLOWED_WILDCARDS = (
     AllowedWildcard(frozenset({"s3:GetObject"}),
                     r"arn:\$\{AWS::Partition\}:s3:::\$\{SourceIngestBucket\}/\*",
                     "movie request sources: the operator's ingest bucket, read only"),
+    AllowedWildcard(frozenset({"execute-api:ManageConnections"}),
+                    r"arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:"
+                    r"\$\{AWS::AccountId\}:\$\{WebsocketAPI\}/api/(POST|DELETE)/@connections/\*",
+                    "the party WebSocket API's connections, whose ids API Gateway assigns"),
+    AllowedWildcard(frozenset({"ecs:StopTask"}),
+                    r"arn:\$\{AWS::Partition\}:ecs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:"
+                    r"task/\$\{TranscoderCluster\}/\*",
+                    "the transcoder cluster's tasks, whose ids ECS assigns"),
 )
 
 

@@ -17,6 +17,12 @@ MEDIA_CORS_POLICY = "MediaCorsPolicy"
 
 ALARM_TOPIC = "AlarmTopic"
 
+# What `chalice package` generates for the app's websocket handlers; the stage is the
+# stages' `api_gateway_stage` in .chalice/config.json.
+WEBSOCKET_API = "WebsocketAPI"
+WEBSOCKET_STAGE_RESOURCE = "WebsocketAPIStage"
+WEBSOCKET_STAGE = "api"
+
 # Parameters of the packaged template.
 PREFIX = "Prefix"
 SES_IDENTITY = "SesIdentity"

@@ -52,6 +52,7 @@ def app_functions() -> dict[str, FunctionAccess]:
     queues = get_settings().queues
     found: dict[str, str | None] = {API_HANDLER: None} if app.routes else {}
     found |= {s.handler_name: s.queue_name for s in subscriptions(app)}
+    found |= {name: None for name in websocket_functions(app)}
     functions = {}
     for name, queue in found.items():
         access = FUNCTIONS.get(name)
@@ -62,6 +63,12 @@ def app_functions() -> dict[str, FunctionAccess]:
             raise SystemExit(f"{name} consumes {queue}, cloud/access.py says {declared}")
         functions[name] = access
     return functions
+
+
+def websocket_functions(app: Any) -> list[str]:
+    """The functions `chalice package` makes of the app's websocket handlers."""
+    names = {"$connect": "websocket_connect", "$disconnect": "websocket_disconnect"}
+    return sorted({names.get(route, "websocket_message") for route in app.websocket_handlers})
 
 
 def write_merge_template(stage: str, out_dir: Path) -> tuple[Path, dict[str, FunctionAccess]]:

@@ -45,6 +45,11 @@ def function_policy(function: str, access: FunctionAccess, stack: StackResources
         statements.append(email_statement())
     if access.run_transcoder:
         statements.extend(transcoder_statements(stack))
+    if access.stop_transcoders:
+        statements.append(statement(
+            "StopTranscoders", ["ecs:StopTask"],
+            [arn("ecs", f"task/${{{names.TRANSCODER_CLUSTER}}}/*")],
+            Condition={"ArnEquals": {"ecs:cluster": get_att(names.TRANSCODER_CLUSTER, "Arn")}}))
     if access.read_signing_key:
         statements.append(statement("MediaSigningKey", ["secretsmanager:GetSecretValue"],
                                     [ref(names.MEDIA_SIGNING_KEY_SECRET)]))
@@ -52,7 +57,18 @@ def function_policy(function: str, access: FunctionAccess, stack: StackResources
         statements.extend(health_statements(stack))
     if access.read_ingest:
         statements.extend(ingest_statements())
+    if access.manage_connections:
+        statements.append(manage_connections_statement())
     return policy_document(statements)
+
+
+def manage_connections_statement() -> Json:
+    """Post to and close the connections of the party WebSocket API's stage, nothing else."""
+    api = (f"execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{names.WEBSOCKET_API}}}/"
+           f"{names.WEBSOCKET_STAGE}")
+    return statement("ManageConnections", ["execute-api:ManageConnections"],
+                     [sub(f"arn:${{AWS::Partition}}:{api}/{verb}/@connections/*")
+                      for verb in ("POST", "DELETE")])
 
 
 def ingest_statements() -> list[Json]:

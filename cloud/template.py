@@ -13,7 +13,7 @@ from cloud.access import FunctionAccess
 from cloud.api import gateway_responses
 from cloud.delivery import delivery_environment, delivery_resources
 from cloud.functions import function_overrides
-from cloud.intrinsics import Json, get_att, ref
+from cloud.intrinsics import Json, get_att, ref, sub
 from cloud.monitoring import monitoring_resources
 from cloud.stack import StackResources
 from cloud.transcoder import transcoder_environment, transcoder_resources
@@ -88,6 +88,7 @@ def merge_template(base: Json, settings: Settings,
     for function, access in functions.items():
         overrides |= function_overrides(function, access)
     environment = {**transcoder_environment(settings), **delivery_environment(),
+                   **party_environment(),
                    **{variable: ref(parameter)
                       for parameter, variable in PARAMETER_ENVIRONMENT.items()}}
     return {
@@ -109,8 +110,28 @@ def merge_template(base: Json, settings: Settings,
             **monitoring_resources(stack),
             **overrides,
             "RestAPI": {"Properties": {"GatewayResponses": gateway_responses()}},
+            **party_socket_overrides(),
         },
         "Outputs": {**base["Outputs"], **_outputs()},
+    }
+
+
+def party_environment() -> Json:
+    """Where party clients connect, and where functions post to their connections."""
+    stage = (f"${{{names.WEBSOCKET_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/"
+             f"{names.WEBSOCKET_STAGE}")
+    return {envvars.PARTY_SOCKET_URL: sub(f"wss://{stage}"),
+            envvars.PARTY_MANAGEMENT_URL: sub(f"https://{stage}")}
+
+
+def party_socket_overrides() -> Json:
+    """The WebSocket API Chalice generates, described, and throttled per route: a flood
+    of frames is refused at the gateway before it costs a Lambda invocation."""
+    return {
+        names.WEBSOCKET_API: {"Properties": {
+            "Description": "Watch parties: members' commands, state and chat"}},
+        names.WEBSOCKET_STAGE_RESOURCE: {"Properties": {"DefaultRouteSettings": {
+            "ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}}},
     }
 
 

@@ -129,7 +129,9 @@ def apply_ignored_settings(template: dict[str, Any], refs: StackReferences) -> N
         elif kind == "AWS::S3::Bucket" and "NotificationConfiguration" in props:
             notification = refs.resolve(props["NotificationConfiguration"])
             _notify(refs.physical_id(logical_id), notification)
-        elif kind == "AWS::SQS::QueuePolicy":
+        if kind == "AWS::S3::Bucket" and "CorsConfiguration" in props:
+            _allow_cors(refs.physical_id(logical_id), props["CorsConfiguration"])
+        if kind == "AWS::SQS::QueuePolicy":
             policy = json.dumps(refs.resolve(props["PolicyDocument"]))
             for queue_url in refs.resolve(props["Queues"]):
                 aws_client("sqs").set_queue_attributes(
@@ -189,6 +191,14 @@ def _notify(bucket: str, cfn_notification: dict[str, Any]) -> None:
     want = {(c["QueueArn"], tuple(c["Events"])) for c in wanted["QueueConfigurations"]}
     if have != want:
         s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=wanted)
+
+
+def _allow_cors(bucket: str, cfn_cors: dict[str, Any]) -> None:
+    """The template's CORS rules in the S3 API's shape (moto's CloudFormation drops them)."""
+    renamed = {"MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders", "Id": "ID"}
+    rules = [{renamed.get(name, name): value for name, value in rule.items()}
+             for rule in cfn_cors["CorsRules"]]
+    aws_client("s3").put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import re
+import sys
 from dataclasses import dataclass
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ import requests
 
 from chalicelib.core.settings import reload_settings
 from devstack.environment import use_local_environment
+from devstack.operator_errors import no_stack
 
 # Answered by devstack/moto_mail.py, inside the dev stack's moto; defined here so that
 # reading mail does not import moto.
@@ -118,7 +120,10 @@ def main() -> None:
     args = parser.parse_args()
     use_local_environment()
     endpoint = reload_settings().endpoint_url or ""
-    mails = sent_mail(endpoint, to=args.to)
+    try:
+        mails = sent_mail(endpoint, to=args.to)
+    except requests.RequestException as error:
+        sys.exit(f"error: {no_stack(error, endpoint) or error}")
     for mail in mails[-args.last:]:
         print(f"To: {', '.join(mail.to)}\nSubject: {mail.subject}\n\n{mail.text}\n{'-' * 72}")
     if not mails:

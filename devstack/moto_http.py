@@ -19,6 +19,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+from devstack.moto_s3_reads import streaming_large_reads
+
 logger = logging.getLogger(__name__)
 
 # A thread each for requests in progress, SQS long polls among them (the dispatcher's
@@ -50,14 +52,35 @@ def install(server: Any) -> None:
     server.run_simple = serve
 
 
+def _parser_class() -> type[Any]:
+    from waitress.parser import HTTPRequestParser
+
+    class BodylessContinueParser(HTTPRequestParser):
+        """waitress 3.0.2 answers `Expect: 100-continue` on a request without a body (boto3
+        sends one with every PutObject, an empty file's too) with `100 Continue`, then marks
+        the finished request unfinished and never answers it. With no body to wait for,
+        there is nothing to continue: the request is served as it is."""
+
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if self.expect_continue and not self.chunked and self.content_length == 0:
+                self.expect_continue = False
+
+    return BodylessContinueParser
+
+
 def serve(host: str, port: int, application: Any, **_werkzeug_options: Any) -> None:
     """What moto's `main` asks of werkzeug's `run_simple`, done by waitress (moto's options
     for the reloader, TLS and its request handler have no use here)."""
     from waitress import serve as waitress_serve
+    from waitress.channel import HTTPChannel
+
+    HTTPChannel.parser_class = _parser_class()
 
     # "Task queue depth" warnings come with every burst of load: the queue is the point.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logger.info("Running on http://%s:%d", host, port)
-    waitress_serve(application, host=host, port=port, threads=THREADS, ident="moto",
+    waitress_serve(streaming_large_reads(application), host=host, port=port, threads=THREADS,
+                   ident="moto",
                    max_request_body_size=MAX_BODY_BYTES, channel_timeout=300,
                    connection_limit=1000, clear_untrusted_proxy_headers=True)

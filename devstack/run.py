@@ -2,7 +2,8 @@
 
 emulator (moto's server unless one answers) -> template deployed -> the API (chalice's
 local server, refusing at its edge as API Gateway does: devstack/api_server.py)
--> the event dispatcher (SQS -> the app's handlers) -> a banner once /api/health/ is 200.
+-> the event dispatcher (SQS -> the app's handlers) -> the WebSocket gateway (watch parties:
+the app's websocket handlers, devstack/ws_gateway.py) -> a banner once /api/health/ is 200.
 
 Its children (the emulator, the API) share one process group and die with it, however it
 ends (Ctrl-C, SIGTERM, or SIGKILL: the kernel's parent-death signal); each run writes
@@ -37,6 +38,7 @@ from devstack.ffmpeg import ffmpeg_binary
 from devstack.processes import ChildGroup, ProcessId, die_with_parent, port_in_use
 from devstack.stack_state import StackAlreadyRunning, StackRecord, StackState
 from devstack.web_server import WebConfig, WebServer, hls_available
+from devstack.ws_gateway import LocalWebSocketGateway
 
 logger = logging.getLogger("devstack")
 # moto's state between runs (devstack/moto_persistence.py); make reset removes it with the rest.
@@ -91,6 +93,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--web-port", type=int, default=8080,
                         help="the reference web player's port (0: do not serve it)")
+    parser.add_argument("--ws-port", type=int, default=0,
+                        help="the watch parties' WebSocket gateway's port (0: a free one; "
+                             "clients learn it from the API)")
     parser.add_argument("--state-dir", type=Path, default=EMULATOR_STATE,
                         help="where the moto it starts keeps its state across restarts")
     parser.add_argument("--ephemeral", action="store_true",
@@ -105,14 +110,15 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
     use_local_environment()
-    ports = [args.port, *([args.web_port] if args.web_port else [])]
+    ports = [args.port, *([args.ws_port] if args.ws_port else []),
+             *([args.web_port] if args.web_port else [])]
     state = StackState(STATE_DIR)
     try:
         claim_ports(state, args.host, ports)
     except KeyboardInterrupt:
         return
     sys.exit(run_stack(args.host, args.port, args.web_port, state,
-                       None if args.ephemeral else args.state_dir))
+                       None if args.ephemeral else args.state_dir, ws_port=args.ws_port))
 
 
 def claim_ports(state: StackState, host: str, ports: list[int]) -> None:
@@ -130,7 +136,7 @@ def claim_ports(state: StackState, host: str, ports: list[int]) -> None:
 
 
 def run_stack(host: str, port: int, web_port: int, state: StackState,
-              emulator_state: Path | None = None) -> int:
+              emulator_state: Path | None = None, *, ws_port: int = 0) -> int:
     """Start the stack, serve until Ctrl-C (0) or until the API stops by itself (its exit
     status, or 1), and stop everything it started on the way out, however it goes. A moto
     it starts keeps its state in `emulator_state` when given (None: memory only)."""
@@ -148,6 +154,8 @@ def run_stack(host: str, port: int, web_port: int, state: StackState,
     dispatcher: EventDispatcher | None = None
     web: WebServer | None = None
     emulator: Emulator | None = None
+    gateway = party_gateway(host, ws_port)
+    record.ports.append(gateway.port)
     demo = start_demo_requests(STATE_DIR)
     try:
         settings = reload_settings()
@@ -161,11 +169,13 @@ def run_stack(host: str, port: int, web_port: int, state: StackState,
         state.save(_recorded(record, group))
         dispatcher = EventDispatcher(importlib.import_module("app").app)
         dispatcher.start()
+        gateway.start(importlib.import_module("app").app)
         if web_url:
             web = serve_web_player(host, web_port, api_url)
         wait_until_healthy(f"{api_url}/api/health/", api)
         print(banner(settings, emulator, api_url, time.monotonic() - started,
-                     [*web_lines(web), *demo.lines, *state_lines(emulator, emulator_state)]),
+                     [*web_lines(web), f"  Parties     {gateway.socket_url}  (WebSocket)",
+                      *demo.lines, *state_lines(emulator, emulator_state)]),
               flush=True)
         code = api.wait()
         print(f"the API server stopped by itself (exit status {code})", file=sys.stderr)
@@ -176,6 +186,7 @@ def run_stack(host: str, port: int, web_port: int, state: StackState,
         print(f"make run failed: {error}", file=sys.stderr)
         return 1
     finally:
+        gateway.stop()
         _stop_all(api, dispatcher, web, emulator)
         group.stop()
         state.remove(record)
@@ -185,6 +196,19 @@ def run_stack(host: str, port: int, web_port: int, state: StackState,
 def _recorded(record: StackRecord, group: ChildGroup) -> StackRecord:
     record.group, record.children = group.pgid, list(group.members)
     return record
+
+
+def party_gateway(host: str, port: int) -> LocalWebSocketGateway:
+    """The local WebSocket API; the API's functions post to its connections through its
+    management API, and clients are told where to connect (unless configured)."""
+    try:
+        gateway = LocalWebSocketGateway(host, port)
+    except OSError as error:
+        raise SystemExit(f"cannot serve the party gateway on {host}:{port} "
+                         f"({error.strerror}): pass --ws-port with a free port, or 0") from None
+    os.environ[envvars.PARTY_MANAGEMENT_URL] = gateway.management_url
+    os.environ.setdefault(envvars.PARTY_SOCKET_URL, gateway.socket_url)
+    return gateway
 
 
 def use_web_player(web_url: str) -> None:

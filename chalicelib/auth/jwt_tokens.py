@@ -22,6 +22,7 @@ class TokenKind(Enum):
     ACCESS = "access"
     REFRESH = "refresh"
     PLAYBACK = "playback"
+    PARTY_TICKET = "party_ticket"  # opens one watch party's WebSocket (chalicelib/party)
 
 
 class TokenExpired(Unauthorized):

@@ -1,4 +1,5 @@
-"""What administrators call: movies, genres, artists, maturity ratings, TMDb import."""
+"""What administrators call: movies, their images, genres, artists, maturity ratings, TMDb
+search and import, and the pipeline view."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.auth.principal import authenticate_admin
-from chalicelib.catalog import importer, movies, service, terms
+from chalicelib.catalog import images, importer, movies, pipeline, service, terms
 from chalicelib.catalog.terms import TermKind
+from chalicelib.catalog.tmdb_search import search_tmdb
 from chalicelib.core.http import ApiBlueprint, json_body
 
 catalog_admin_routes = ApiBlueprint(__name__)
@@ -42,6 +44,23 @@ def delete_video(movie_id: str) -> Response:
     authenticate_admin(catalog_admin_routes.current_request)
     service.delete_movie(movie_id)
     return Response(body="", status_code=204)
+
+
+@catalog_admin_routes.route("/api/admin/videos/{movie_id}/images/{kind}", methods=["PUT"])
+def replace_video_image(movie_id: str, kind: str) -> dict[str, Any]:
+    return movies.detail_shape(images.replace_image(movie_id, kind, _admin_body()))
+
+
+@catalog_admin_routes.route("/api/admin/pipeline", methods=["GET"])
+def transcode_pipeline() -> dict[str, Any]:
+    authenticate_admin(catalog_admin_routes.current_request)
+    return {"statuses": pipeline.pipeline()}
+
+
+@catalog_admin_routes.route("/api/admin/tmdb/search", methods=["GET"])
+def tmdb_search() -> list[dict[str, Any]]:
+    authenticate_admin(catalog_admin_routes.current_request)
+    return search_tmdb(dict(catalog_admin_routes.current_request.query_params or {}))
 
 
 def _term_routes(kind: TermKind, plural: str) -> None:

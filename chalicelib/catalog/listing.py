@@ -4,18 +4,27 @@ Facets: `status#<status>`, `all`, `genre#<id>`, `category#<slug>`, `type#<conten
 `rating#<code>`, `artist#<id>` and `word#<word>` for the words of the title and cast.
 A page queries the most selective facet on the index of its ordering and filters the
 rest; no request scans.
+
+Viewers list what they can watch: ready movies, and playable ones (still being encoded,
+watchable from the start). Both are in the `status#ready` partition, the one viewers'
+lists have always queried, so that one Query still fills a page (and cards written before
+`playable` existed stay where they are); a playable movie is also under `status#playable`,
+for admins. A query for `ready` therefore means ready or playable, whichever facet serves it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.catalog.models import ListingModel, MovieModel
 from chalicelib.catalog.text import slugify, words
 from chalicelib.core.cursors import cursor_after, encode_cursor, start_key
+from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import InvalidInput
 
 ORDERINGS = {
@@ -26,6 +35,14 @@ ORDERINGS = {
     "-rating": ("rating-index", "rating_sort", False),
 }
 MAX_QUERY_CALLS = 4  # a sparse filter returns a short page and a cursor, not a long wait
+PLAYABLE = "playable"  # set by transcoder events only (catalog/transcoding.py)
+WATCHABLE = ("ready", PLAYABLE)  # what viewers see and play
+LISTED_UNDER = {PLAYABLE: (PLAYABLE, "ready")}  # status -> the status facets it is listed in
+SHOWN_FOR = {"ready": WATCHABLE}  # a status asked for -> the statuses it shows
+
+
+def status_facets(status: str) -> set[str]:
+    return {f"status#{listed}" for listed in LISTED_UNDER.get(status, (status,))}
 
 
 def movie_words(movie: MovieModel) -> list[str]:
@@ -33,7 +50,7 @@ def movie_words(movie: MovieModel) -> list[str]:
 
 
 def facets_of(movie: MovieModel) -> set[str]:
-    facets = {f"status#{movie.status}", "all", f"type#{movie.content_type}",
+    facets = {*status_facets(movie.status), "all", f"type#{movie.content_type}",
               f"category#{slugify(movie.category)}"}
     facets |= {f"genre#{genre.genre_id}" for genre in movie.genres}
     facets |= {f"artist#{member.artist_id}" for member in movie.cast}
@@ -63,7 +80,30 @@ def card_for(movie: MovieModel, facet: str) -> ListingModel:
         words=set(movie_words(movie)) or None, maturity_rating=movie.maturity_rating,
         duration=movie.duration, thumbnail_url=movie.thumbnail_url or movie.poster_url,
         rating=rating, rating_count=movie.rating_count, created_at=movie.created_at,
+        progress=_whole(movie.progress) if movie.status == PLAYABLE else None,
     )
+
+
+def _whole(percent: float | None) -> int:
+    return math.floor(percent or 0)
+
+
+def show_progress(movie: MovieModel, percent: float) -> int:
+    """Move the progress a playable movie's cards show to `percent` (whole percent: the
+    caller calls when that changes). Each card is changed only while it still says
+    playable, so a late progress event never undoes a newer card (ready, or gone).
+    Returns how many cards changed."""
+    changed = 0
+    for facet in sorted(movie.facets or set()):
+        try:
+            ListingModel(facet, movie.movie_id).update(
+                actions=[ListingModel.progress.set(_whole(percent))],
+                condition=ListingModel.status == PLAYABLE)
+            changed += 1
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+    return changed
 
 
 def write_listing(movie: MovieModel, previous_facets: set[str]) -> None:
@@ -122,7 +162,8 @@ class ListingQuery:
         if self.content_type and facet != f"type#{self.content_type}":
             conditions.append(ListingModel.content_type == self.content_type)
         if self.status and facet != f"status#{self.status}":
-            conditions.append(ListingModel.status == self.status)
+            conditions.append(ListingModel.status.is_in(*SHOWN_FOR.get(self.status,
+                                                                       (self.status,))))
         combined: Condition | None = None
         for condition in conditions:
             combined = condition if combined is None else combined & condition

@@ -52,6 +52,19 @@ class Rendition(MapAttribute[str, object]):
     bytes = NumberAttribute(null=True)
 
 
+class ReadyVersion(MapAttribute[str, object]):
+    """A ready version kept while a newer one plays before it is ready: its files stay,
+    and a failure of the newer one makes it the movie's version again."""
+
+    version = UnicodeAttribute()
+    master_playlist_key = UnicodeAttribute()
+    renditions = ListAttribute(of=Rendition, default=list)
+    trickplay_vtt_key = UnicodeAttribute(null=True)
+    has_audio = BooleanAttribute(null=True)
+    duration = NumberAttribute(null=True)
+    thumbnail_url = UnicodeAttribute(null=True)
+
+
 class MovieNumberIndex(GlobalSecondaryIndex["MovieModel"]):
     """A movie by its number (the Videoflix `id`). Every attribute is projected, so finding
     a movie by number is one Query, as finding it by `movie_id` is one GetItem."""
@@ -91,6 +104,11 @@ class MovieModel(Model):
     source_key = UnicodeAttribute(null=True)
     current_version = UnicodeAttribute(null=True)  # the transcode clients play
     pending_version = UnicodeAttribute(null=True)  # the transcode under way, if any
+    # Which attempt of the pending version's job runs: a late event of an attempt that was
+    # given up (its files deleted) must not make the version playable again.
+    pending_attempt = NumberAttribute(null=True)
+    # The ready version a newer, only playable one replaces (catalog/transcoding.py).
+    previous_ready = ReadyVersion(null=True)  # type: ignore[no-untyped-call]
     progress = NumberAttribute(null=True)
     tmdb_id = UnicodeAttribute(null=True)
     request_id = UnicodeAttribute(null=True)  # the movie request it fulfils, if any
@@ -186,6 +204,7 @@ class ListingModel(Model):
     thumbnail_url = UnicodeAttribute(null=True)
     rating = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    progress = NumberAttribute(null=True)  # whole percent encoded, while playable
     created_at = UnicodeAttribute()
 
     created_index = CreatedIndex()

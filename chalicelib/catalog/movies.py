@@ -9,7 +9,14 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.catalog import numbers
-from chalicelib.catalog.listing import average_rating, delete_listing, facets_of, write_listing
+from chalicelib.catalog.listing import (
+    PLAYABLE,
+    WATCHABLE,
+    average_rating,
+    delete_listing,
+    facets_of,
+    write_listing,
+)
 from chalicelib.catalog.media import (
     api_image_url,
     delete_prefix,
@@ -33,7 +40,7 @@ from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
 
 CONTENT_TYPES = ("movie", "show")
-STATUSES = ("draft", "processing", "ready", "failed")
+STATUSES = ("draft", "processing", "ready", "failed")  # what an admin may set
 ROLES = ("actor", "director", "writer", "producer", "composer", "creator")
 DEFAULT_CATEGORY = "Uncategorized"
 MAX_CAST = 60
@@ -66,9 +73,10 @@ def movie_key(ref: str) -> str:
 
 
 def visible_movie(ref: str, *, admin: bool) -> MovieModel:
-    """Users see ready movies only; anything else is as absent as a missing one."""
+    """Users see ready and playable movies only; anything else is as absent as a missing
+    one."""
     movie = find_movie(ref)
-    if movie.status != "ready" and not admin:
+    if movie.status not in WATCHABLE and not admin:
         raise NotFound(f"No movie {ref!r}.")
     return movie
 
@@ -179,8 +187,8 @@ def _field_actions(movie: MovieModel) -> list[Any]:
               "duration", "maturity_rating", "cast", "poster_url", "backdrop_url",
               "thumbnail_url", "status", "status_reason", "renditions",
               "master_playlist_key", "trickplay_vtt_key", "has_audio", "source_key",
-              "current_version", "pending_version", "progress", "tmdb_id", "request_id",
-              "facets",
+              "current_version", "pending_version", "pending_attempt", "previous_ready",
+              "progress", "tmdb_id", "request_id", "facets",
               "updated_at")
     actions = []
     for name in edited:
@@ -229,6 +237,8 @@ def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
         thumbnail, rating = item.thumbnail_url, float(item.rating)
     else:
         thumbnail, rating = item.thumbnail_url or item.poster_url, average_rating(item)
+    # How far the encode of a playable movie has got (cards: to the whole percent).
+    progress = float(item.progress or 0) if item.status == PLAYABLE else None
     return {
         # `id` goes into Videoflix click handlers unquoted: an integer. Native clients may
         # keep using `movie_id`; every path takes either.
@@ -241,6 +251,7 @@ def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
         "genres": [{"id": g.genre_id, "name": g.name} for g in item.genres],
         "maturity_rating": item.maturity_rating, "duration": item.duration,
         "rating": rating, "rating_count": int(item.rating_count),
+        "status": item.status, "progress": progress,
     }
 
 
@@ -260,9 +271,13 @@ def detail_shape(movie: MovieModel) -> dict[str, Any]:
 
 
 def _transcode_state(movie: MovieModel) -> dict[str, Any] | None:
+    """The version under way: `processing`, or `playable` once it plays (a replacement
+    plays the ready version until then); `reason` says why an attempt was retried."""
     if movie.pending_version:
-        return {"state": "processing", "version": movie.pending_version,
-                "progress": float(movie.progress or 0)}
+        playing = movie.current_version == movie.pending_version
+        return {"state": PLAYABLE if playing else "processing",
+                "version": movie.pending_version, "progress": float(movie.progress or 0),
+                **({"reason": movie.status_reason} if movie.status_reason else {})}
     if movie.status_reason:
         return {"state": "failed", "reason": movie.status_reason}
     return None

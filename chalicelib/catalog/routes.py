@@ -31,8 +31,8 @@ def _listing_query(params: dict[str, str], principal: Principal, limit: int) -> 
     status = params.get("status", "ready")
     if status != "ready" and not principal.is_admin:
         raise Forbidden("Only administrators can list movies that are not ready.")
-    if status not in ("ready", "draft", "processing", "failed", "all"):
-        raise InvalidInput("status must be ready, draft, processing, failed or all.",
+    if status not in ("ready", "draft", "processing", "playable", "failed", "all"):
+        raise InvalidInput("status must be ready, draft, processing, playable, failed or all.",
                            field="status")
     ordering = params.get("ordering", "-created_at")
     if ordering not in ORDERINGS:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.catalog.listing import WATCHABLE
 from chalicelib.catalog.models import MovieModel, WatchlistModel
 from chalicelib.catalog.movies import visible_movie
 from chalicelib.core.clock import now_iso
@@ -51,7 +52,7 @@ def list_watchlist(user_id: str, limit: int, cursor: str | None) -> WatchlistPag
     rows = list(result)
     movies = {m.movie_id: m for m in MovieModel.batch_get([r.movie_id for r in rows])}
     entries = [WatchlistEntry(movies[r.movie_id], r.added_at) for r in rows
-               if r.movie_id in movies and movies[r.movie_id].status == "ready"]
+               if r.movie_id in movies and movies[r.movie_id].status in WATCHABLE]
     full = len(rows) == limit
     return WatchlistPage(entries, cursor_after(query, result.last_evaluated_key if full else None))
 

@@ -54,7 +54,16 @@ TRANSCODE_MAX_ATTEMPTS = "REELSTACK_TRANSCODE_MAX_ATTEMPTS"
 # How long a running transcoder may go unheard (no progress) before its job is retried or
 # failed; the time to move the source's bytes is added (chalicelib/transcode/deadlines.py).
 TRANSCODE_SILENCE_SECONDS = "REELSTACK_TRANSCODE_SILENCE_SECONDS"
+# Read the source no faster than this multiple of real time (the local runner passes it as
+# the transcoder's --read-rate): keeps a test's or a demo's encode slower than playback.
+TRANSCODE_READ_RATE = "REELSTACK_TRANSCODE_READ_RATE"
 TRANSCODER_IMAGE = "REELSTACK_TRANSCODER_IMAGE"
+# Chunked transcoding (chalicelib/transcode/chunk_jobs.py): sources longer than the
+# threshold (seconds; 0 turns chunking off) are encoded by one task per chunk; a chunk
+# count forces how many; threads is each chunk task's ffmpeg thread budget (0: its vCPUs).
+TRANSCODE_CHUNK_THRESHOLD_SECONDS = "REELSTACK_TRANSCODE_CHUNK_THRESHOLD_SECONDS"
+TRANSCODE_CHUNKS = "REELSTACK_TRANSCODE_CHUNKS"
+TRANSCODE_CHUNK_THREADS = "REELSTACK_TRANSCODE_CHUNK_THREADS"
 ECS_CLUSTER = "REELSTACK_ECS_CLUSTER"
 ECS_TASK_DEFINITION = "REELSTACK_ECS_TASK_DEFINITION"
 ECS_CONTAINER = "REELSTACK_ECS_CONTAINER"
@@ -63,6 +72,8 @@ ECS_SECURITY_GROUPS = "REELSTACK_ECS_SECURITY_GROUPS"
 # ENABLED for public subnets without a NAT gateway (the task must reach ECR, S3 and SQS).
 ECS_ASSIGN_PUBLIC_IP = "REELSTACK_ECS_ASSIGN_PUBLIC_IP"
 UPLOAD_SINGLE_PUT_MAX_BYTES = "REELSTACK_UPLOAD_SINGLE_PUT_MAX_BYTES"
+# The part size of presigned multipart uploads (S3 allows 5 MiB to 5 GiB a part).
+UPLOAD_PART_BYTES = "REELSTACK_UPLOAD_PART_BYTES"
 
 # Playback: the plan a new account gets, and the watch-session lease.
 DEFAULT_PLAN = "REELSTACK_DEFAULT_PLAN"
@@ -97,3 +108,19 @@ CLOUDFRONT_KEY_SECRET = "REELSTACK_CLOUDFRONT_KEY_SECRET"
 CURSOR_SECRET = "REELSTACK_CURSOR_SECRET"
 
 LOG_LEVEL = "REELSTACK_LOG_LEVEL"
+
+# Watch parties: members per party, how long an empty party lives (and any party at
+# most), how long it waits for a buffering member, chat and command limits per member in
+# each window, the connect ticket's lifetime, the WebSocket URL clients connect to, and
+# the management API (post_to_connection) the functions push through (empty: the event's).
+PARTY_MAX_MEMBERS = "REELSTACK_PARTY_MAX_MEMBERS"
+PARTY_IDLE_SECONDS = "REELSTACK_PARTY_IDLE_SECONDS"
+PARTY_LIFETIME_SECONDS = "REELSTACK_PARTY_LIFETIME_SECONDS"
+PARTY_BUFFER_WAIT_SECONDS = "REELSTACK_PARTY_BUFFER_WAIT_SECONDS"
+PARTY_CHAT_MAX_CHARS = "REELSTACK_PARTY_CHAT_MAX_CHARS"
+PARTY_CHAT_PER_WINDOW = "REELSTACK_PARTY_CHAT_PER_WINDOW"
+PARTY_COMMANDS_PER_WINDOW = "REELSTACK_PARTY_COMMANDS_PER_WINDOW"
+PARTY_WINDOW_SECONDS = "REELSTACK_PARTY_WINDOW_SECONDS"
+PARTY_TICKET_SECONDS = "REELSTACK_PARTY_TICKET_SECONDS"
+PARTY_SOCKET_URL = "REELSTACK_PARTY_SOCKET_URL"
+PARTY_MANAGEMENT_URL = "REELSTACK_PARTY_MANAGEMENT_URL"

@@ -15,6 +15,7 @@ LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
 TRUE_WORDS = ("1", "true", "yes", "on")
 SEGMENT_DELIVERIES = ("proxy", "presigned")
+DEFAULT_CHUNK_THRESHOLD_SECONDS = 150.0  # as the transcoder's chunks.DEFAULT_THRESHOLD_SECONDS
 LINK_PLACEHOLDERS = ("{uid}", "{token}")
 
 NamedGroup = TypeVar("NamedGroup")
@@ -38,6 +39,8 @@ class Tables:
     requests: str
     transcodes: str
     jobs: str
+    parties: str
+    party_connections: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class Transcoding:
     ecs_security_groups: tuple[str, ...]
     ecs_assign_public_ip: str
     single_put_max_bytes: int
+    upload_part_bytes: int = 64 * 1024 * 1024
+    read_rate: float | None = None  # local runner only; None: as fast as it can
+    # Chunked transcoding: None turns it off. Off in the local stage unless set: on a dev
+    # box's few cores chunks are no faster, and the one-pass encode publishes as it goes.
+    chunk_threshold_seconds: float | None = None
+    chunk_count: int | None = None  # forces the number of chunks (tests, benchmarks)
+    chunk_threads: int = 0  # each chunk task's ffmpeg threads; 0: as many as its vCPUs
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], stage: str) -> Transcoding:
@@ -95,6 +105,12 @@ class Transcoding:
                                          ("DISABLED", "ENABLED")),
             single_put_max_bytes=int(env.get(envvars.UPLOAD_SINGLE_PUT_MAX_BYTES,
                                               str(100 * 1024 * 1024))),
+            upload_part_bytes=_part_bytes(env),
+            read_rate=_read_rate(env),
+            chunk_threshold_seconds=_chunk_threshold(env, stage),
+            chunk_count=int(env[envvars.TRANSCODE_CHUNKS]) if env.get(envvars.TRANSCODE_CHUNKS)
+            else None,
+            chunk_threads=int(env.get(envvars.TRANSCODE_CHUNK_THREADS) or 0),
         )
 
 
@@ -170,6 +186,41 @@ class MediaDelivery:
 
 
 @dataclass(frozen=True)
+class Parties:
+    """Watch parties (chalicelib/party/): limits, and where clients and handlers reach the
+    WebSocket API. An empty `management_url` means the one the socket event names
+    (`https://{domain}/{stage}`, as API Gateway's is)."""
+
+    max_members: int
+    idle_seconds: int  # a party nobody is connected to ends this long after the last left
+    lifetime_seconds: int  # no party lasts longer
+    buffer_wait_seconds: float  # how long the party waits for a buffering member
+    chat_max_chars: int
+    chat_per_window: int
+    commands_per_window: int
+    window_seconds: int
+    ticket_seconds: int
+    socket_url: str
+    management_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Parties:
+        return cls(
+            max_members=int(env.get(envvars.PARTY_MAX_MEMBERS, "20")),
+            idle_seconds=int(env.get(envvars.PARTY_IDLE_SECONDS, "1800")),
+            lifetime_seconds=int(env.get(envvars.PARTY_LIFETIME_SECONDS, str(24 * 3600))),
+            buffer_wait_seconds=float(env.get(envvars.PARTY_BUFFER_WAIT_SECONDS, "8")),
+            chat_max_chars=int(env.get(envvars.PARTY_CHAT_MAX_CHARS, "500")),
+            chat_per_window=int(env.get(envvars.PARTY_CHAT_PER_WINDOW, "5")),
+            commands_per_window=int(env.get(envvars.PARTY_COMMANDS_PER_WINDOW, "30")),
+            window_seconds=int(env.get(envvars.PARTY_WINDOW_SECONDS, "10")),
+            ticket_seconds=int(env.get(envvars.PARTY_TICKET_SECONDS, "60")),
+            socket_url=env.get(envvars.PARTY_SOCKET_URL, "ws://127.0.0.1:8765").rstrip("/"),
+            management_url=env.get(envvars.PARTY_MANAGEMENT_URL, "").rstrip("/"),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     region: str
@@ -207,6 +258,7 @@ class Settings:
     heartbeat_seconds: int
     cookie_segment_delivery: str  # "proxy" or "presigned"
     log_level: str
+    parties: Parties
 
     @property
     def is_local(self) -> bool:
@@ -257,6 +309,7 @@ class Settings:
             heartbeat_seconds=int(env.get(envvars.HEARTBEAT_SECONDS, "30")),
             cookie_segment_delivery=_segment_delivery(env, stage),
             log_level=env.get(envvars.LOG_LEVEL, "INFO").upper(),
+            parties=Parties.from_env(env),
         )
 
 
@@ -301,6 +354,35 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
+
+
+def _part_bytes(env: Mapping[str, str]) -> int:
+    # S3 refuses parts under 5 MiB (but the last) and over 5 GiB.
+    value = int(env.get(envvars.UPLOAD_PART_BYTES, str(64 * 1024 * 1024)))
+    if not 5 * 1024 * 1024 <= value <= 5 * 1024 ** 3:
+        raise ValueError(f"{envvars.UPLOAD_PART_BYTES} must be 5 MiB to 5 GiB, not {value}")
+    return value
+
+
+def _read_rate(env: Mapping[str, str]) -> float | None:
+    value = env.get(envvars.TRANSCODE_READ_RATE)
+    if not value:
+        return None
+    rate = float(value)
+    if not 0 < rate < float("inf"):
+        raise ValueError(f"{envvars.TRANSCODE_READ_RATE} must be a positive number, not {value}")
+    return rate
+
+
+def _chunk_threshold(env: Mapping[str, str], stage: str) -> float | None:
+    value = env.get(envvars.TRANSCODE_CHUNK_THRESHOLD_SECONDS)
+    if not value:
+        return None if stage == "local" else DEFAULT_CHUNK_THRESHOLD_SECONDS
+    seconds = float(value)
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{envvars.TRANSCODE_CHUNK_THRESHOLD_SECONDS} must be a number of "
+                         f"seconds, not {value}")
+    return seconds or None
 
 
 def _pem(value: str) -> str:

@@ -168,10 +168,19 @@ def map_uris(playlist: str, uri: Callable[[str], str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def from_the_start(playlist: str) -> str:
+    """An EVENT playlist (a version still being encoded, growing until #EXT-X-ENDLIST)
+    starts at its beginning: players treat it as live, and would start near its end."""
+    if "#EXT-X-PLAYLIST-TYPE:EVENT" not in playlist or "#EXT-X-START:" in playlist:
+        return playlist
+    first, _, rest = playlist.partition("\n")
+    return f"{first}\n#EXT-X-START:TIME-OFFSET=0\n{rest}"
+
+
 def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
     folder = playlist_key.rsplit("/", 1)[0]
     signed = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
-    return map_uris(_read(settings, playlist_key), signed)
+    return map_uris(from_the_start(_read(settings, playlist_key)), signed)
 
 
 def file_name(uri: str) -> str:
@@ -181,7 +190,7 @@ def file_name(uri: str) -> str:
 def relative_media_playlist(settings: Settings, playlist_key: str) -> str:
     """The media playlist with bare file names, which a player resolves against the
     playlist's own URL: to the API's segment routes, on the host the player already uses."""
-    return map_uris(_read(settings, playlist_key), file_name)
+    return map_uris(from_the_start(_read(settings, playlist_key)), file_name)
 
 
 def _segment_key(settings: Settings, playlist_key: str, segment: str) -> str:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.catalog.listing import WATCHABLE
 from chalicelib.catalog.models import MovieModel
 from chalicelib.catalog.movies import card_shape
 from chalicelib.catalog.transcoding import playable_movie
@@ -98,7 +99,7 @@ def continue_watching(user_id: str, limit: int) -> list[dict[str, Any]]:
         if started else {}
     return [{**card_shape(movies[p.movie_id]), "position": p.position,
              "last_watched_at": p.updated_at}
-            for p in started if p.movie_id in movies and movies[p.movie_id].status == "ready"]
+            for p in started if p.movie_id in movies and movies[p.movie_id].status in WATCHABLE]
 
 
 @on_account_deleted

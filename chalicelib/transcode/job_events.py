@@ -1,6 +1,11 @@
 """What arrives on the transcode-events queue, applied to jobs and the catalog: the
-transcoder's progress, ready and failed events, ECS task stops that stand for a failure
-the transcoder could not report, and deadline checks (deadlines.py)."""
+transcoder's progress, playable, ready and failed events, ECS task stops that stand for a
+failure the transcoder could not report, and deadline checks (deadlines.py).
+
+`playable` (the version plays while it is encoded: catalog/transcoding.py) leaves the job
+running, so its deadline still watches it. A failure takes the version out of the catalog
+before its files are deleted: a viewer gets a clear refusal, never a playlist that names
+segments that are gone."""
 
 from __future__ import annotations
 
@@ -20,14 +25,15 @@ from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
 from chalicelib.movie_requests.steps import announce_settled
-from chalicelib.transcode import deadlines
+from chalicelib.transcode import chunk_jobs, deadlines
 from chalicelib.transcode.deadlines import DeadlineCheck
 from chalicelib.transcode.jobs import split_run_id
 from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
 from chalicelib.transcode.runners import TaskRunner, task_runner
 from chalicelib.transcode.task_events import is_task_state_change, unreported_stop
 
-EVENT_TYPES = ("progress", "ready", "failed", deadlines.CHECK)
+EVENT_TYPES = ("progress", "playable", "ready", "failed", deadlines.CHECK,
+               *chunk_jobs.EVENT_TYPES)
 
 
 def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None, *,
@@ -40,6 +46,11 @@ def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None,
         if stopped is None:
             return "ignored: nothing to report for this task"
         event = stopped
+    if chunk_jobs.is_task_event(event):  # a chunk task's: it may stand for the job's own
+        outcome = chunk_jobs.apply_task_event(event, runner or task_runner(get_settings()))
+        if outcome.then is None:
+            return outcome.said
+        event = outcome.then
     job_id, attempt = split_run_id(str(event["job_id"]))
     try:
         record = TranscodeJobModel.get(job_id, consistent_read=True)
@@ -61,12 +72,27 @@ def _apply(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
         catalog.record_progress(record.movie_id, record.version, float(event.get("percent", 0)))
         _heard_from(record, attempt, now)
         return "progress"
-    if kind == "ready":
-        return _ready(record, attempt, event)
+    if kind == "playable":
+        _heard_from(record, attempt, now)
+        if not catalog.show_playable(record.movie_id, record.version, attempt, event):
+            return "ignored: superseded or told already"
+        return "playable"
+    if kind in ("ready", chunk_jobs.PLANNED):
+        return _ready(record, attempt, event) if kind == "ready" \
+            else _planned(record, attempt, event, runner, now)
     if kind == deadlines.CHECK:
         return _check_deadline(record, attempt, DeadlineCheck.parse(event), runner, now)
     return _failed(record, attempt, reason=str(event.get("reason") or "the transcode failed"),
-                   retryable=bool(event.get("retryable")), runner=runner, now=now)
+                   retryable=bool(event.get("retryable")), runner=runner, now=now,
+                   ended=event.get(chunk_jobs.ENDED_TASK))
+
+
+def _planned(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
+             runner: TaskRunner | None, now: float) -> str:
+    """The first task found a long source: one task per chunk takes over (chunk_jobs.py)."""
+    _heard_from(record, attempt, now)
+    return chunk_jobs.start_chunk_tasks(record, attempt, event,
+                                        runner or task_runner(get_settings()))
 
 
 def _parse_event(body: str) -> dict[str, Any]:
@@ -151,7 +177,8 @@ def _ready(record: TranscodeJobModel, attempt: int, event: dict[str, Any]) -> st
 
 
 def _failed(record: TranscodeJobModel, attempt: int, *, reason: str, retryable: bool,
-            runner: TaskRunner | None, now: float, unchanged: Condition | None = None) -> str:
+            runner: TaskRunner | None, now: float, unchanged: Condition | None = None,
+            ended: str | None = None) -> str:
     settings = get_settings()
     partial_output = version_prefix(record.movie_id, record.version)
     if retryable and attempt < settings.transcoding.max_attempts:
@@ -165,19 +192,32 @@ def _failed(record: TranscodeJobModel, attempt: int, *, reason: str, retryable: 
                                          TranscodeJobModel.deadline_at.set(deadline),
                                          TranscodeJobModel.check_due.set(due)], unchanged):
             return "ignored: already settled"
-        # Only the winner of the settle cleans up, before the next attempt writes there.
-        delete_prefix(settings.buckets.media, partial_output)
+        # Only the winner of the settle cleans up, before the next attempt writes there:
+        # the catalog first lets go of the version (viewers of it get a clear 409).
         record.refresh(consistent_read=True)
+        _stop_tasks(record, attempt, runner, ended)
+        catalog.restart_version(record.movie_id, record.version, attempt + 1, reason)
+        delete_prefix(settings.buckets.media, partial_output)
         (runner or task_runner(settings)).start(record.job())
         return f"retrying (attempt {attempt + 1})"
     if not _settle(record, attempt, [TranscodeJobModel.state.set(FAILED),
                                      TranscodeJobModel.reason.set(reason)], unchanged):
         return "ignored: already settled"
-    delete_prefix(settings.buckets.media, partial_output)
+    record.refresh(consistent_read=True)
+    _stop_tasks(record, attempt, runner, ended)
     request_id = catalog.fail_version(record.movie_id, record.version, reason)
+    delete_prefix(settings.buckets.media, partial_output)
     if request_id:
         announce_settled(request_id, "failed", reason)
     return "failed"
+
+
+def _stop_tasks(record: TranscodeJobModel, attempt: int, runner: TaskRunner | None,
+                ended: str | None) -> None:
+    """A chunked attempt that failed or starts over: its tasks still running stop."""
+    if record.chunk_plan is not None:
+        chunk_jobs.stop_running_tasks(record, attempt, runner or task_runner(get_settings()),
+                                      ended)
 
 
 def _announce(record: TranscodeJobModel) -> None:

@@ -33,7 +33,18 @@ class TranscodeJob:
             "--media-bucket", settings.buckets.media,
             "--events-queue-url", queue_url(settings.queues.transcode_events),
             "--job-id", self.run_id, "--timeout", str(settings.transcoding.timeout_seconds),
+            *_chunking(settings),
         ]
+
+
+def _chunking(settings: Settings) -> list[str]:
+    """When the first task should plan chunk tasks (chunk_jobs.py) instead of encoding."""
+    config = settings.transcoding
+    if config.chunk_threshold_seconds is None and config.chunk_count is None:
+        return []
+    threshold = config.chunk_threshold_seconds
+    return [*(["--chunk-threshold", f"{threshold:g}"] if threshold is not None else []),
+            *(["--chunks", str(config.chunk_count)] if config.chunk_count else [])]
 
 
 def run_id_of(command: Sequence[str]) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.core.dynamo import settings_table
@@ -32,6 +32,11 @@ class TranscodeJobModel(Model):
     # Jobs recorded before the watchdog have neither.
     deadline_at = NumberAttribute(null=True)
     check_due = NumberAttribute(null=True)
+    # A chunked transcode (chunk_jobs.py): the plan its first task sent (JSON), the attempt
+    # that sent it, and each task's state, attempt and percent by name ("c0", "audio"...).
+    chunk_plan = UnicodeAttribute(null=True)
+    planned_attempt = NumberAttribute(null=True)
+    chunk_tasks: MapAttribute[str, object] = MapAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     expires_at = NumberAttribute()  # TTL: job records are kept 30 days

@@ -61,16 +61,23 @@ def presign_upload(settings: Settings, movie_id: str, request: UploadRequest) ->
             Params={"Bucket": bucket, "Key": key, "ContentType": request.content_type})
         return {"method": "PUT", "key": key, "url": url, "expires_in": URL_SECONDS,
                 "headers": {"Content-Type": request.content_type}}
+    part_size = settings.transcoding.upload_part_bytes
+    if math.ceil(request.size / part_size) > MAX_PARTS:
+        raise InvalidInput("The file is larger than uploads allow.", field="size")
     upload_id = s3().create_multipart_upload(Bucket=bucket, Key=key,
                                              ContentType=request.content_type)["UploadId"]
-    parts = [{"part_number": n, "url": s3().generate_presigned_url(
-        "upload_part", ExpiresIn=URL_SECONDS,
-        Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": n})}
-        for n in range(1, math.ceil(request.size / PART_SIZE) + 1)]
+    parts = [{"part_number": n, "url": part_url(bucket, key, upload_id, n)}
+             for n in range(1, math.ceil(request.size / part_size) + 1)]
     base = f"{settings.public_api_url}/api/admin/videos/{movie_id}/upload"
-    return {"method": "MULTIPART", "key": key, "upload_id": upload_id, "part_size": PART_SIZE,
+    return {"method": "MULTIPART", "key": key, "upload_id": upload_id, "part_size": part_size,
             "parts": parts, "expires_in": URL_SECONDS, "complete_url": f"{base}/complete/",
             "abort_url": f"{base}/abort/"}
+
+
+def part_url(bucket: str, key: str, upload_id: str, part_number: int) -> str:
+    return str(s3().generate_presigned_url(
+        "upload_part", ExpiresIn=URL_SECONDS,
+        Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}))
 
 
 def _upload_of(body: dict[str, Any], movie_id: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, ClassVar, Protocol
 
 from chalicelib.core.clients import aws_client, queue_url, sqs
 from chalicelib.core.settings import Settings
@@ -29,11 +29,18 @@ TRANSCODER_DIR = Path(__file__).resolve().parents[2] / "containers" / "transcode
 # the runner (or, on ECS, the task-stopped rule) reports for it.
 SELF_REPORTED_EXITS = {0, 1, 2}
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+STOP_GRACE_SECONDS = 30  # time to take back its uploads and report, as ECS gives
 
 
 class TaskRunner(Protocol):
     def start(self, job: TranscodeJob) -> str:
         """Start the transcoder for `job`; returns a task id. Must not wait for it."""
+        ...
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        """Ask the task that `start` returned `task_id` for (the run `run_id`) to stop, if
+        it still runs: it gets SIGTERM, takes back what it uploaded and sends a failed
+        event that the handler finds stale. Must not wait for it to end."""
         ...
 
 
@@ -46,7 +53,14 @@ def exited_event(job: TranscodeJob, exit_code: int) -> dict[str, Any]:
 class LocalProcessRunner:
     """`python -m transcoder run ...` as a child process, started and watched by a thread
     of its own. The transcoder gets SIGTERM when that thread ends, which is when it
-    exits or when the dev stack does (even killed): none outlives `make run`."""
+    exits or when the dev stack does (even killed): none outlives `make run`.
+
+    The processes that run are kept by run id for the whole process, not per runner: the
+    handler builds a runner per event, and the dispatcher that starts a task is the one
+    that stops it (a pid alone could name another process by then)."""
+
+    _running: ClassVar[dict[str, subprocess.Popen[bytes]]] = {}
+    _running_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, settings: Settings, transcoder_dir: Path = TRANSCODER_DIR) -> None:
         self.settings = settings
@@ -66,20 +80,39 @@ class LocalProcessRunner:
                                                  "job": job.run_id})
         return f"local:{process.pid}"
 
+    def command(self, job: TranscodeJob) -> list[str]:
+        """The transcoder's arguments; a read rate (a setting) slows the source's reading
+        so that a test or a demo sees a movie play while it is still being encoded."""
+        rate = self.settings.transcoding.read_rate
+        return [*job.arguments(self.settings), *(["--read-rate", f"{rate:g}"] if rate else [])]
+
     def _run(self, job: TranscodeJob, log: IO[bytes],
              started: queue.Queue[subprocess.Popen[bytes] | OSError]) -> None:
         try:
             # On this thread: the parent-death signal follows the thread that forks.
             process = subprocess.Popen(
-                [sys.executable, "-m", "transcoder", *job.arguments(self.settings)],
+                [sys.executable, "-m", "transcoder", *self.command(job)],
                 cwd=self.transcoder_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=_terminated_with_parent(),  # noqa: PLW1509
             )
         except OSError as error:
             started.put(error)
             return
+        with self._running_lock:
+            self._running[job.run_id] = process
         started.put(process)
-        self._watch(job, process, log.name)
+        try:
+            self._watch(job, process, log.name)
+        finally:
+            with self._running_lock:
+                self._running.pop(job.run_id, None)
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        with self._running_lock:
+            process = self._running.get(run_id)
+        if process is None or f"local:{process.pid}" != task_id:
+            return  # ended already (or started by another dispatcher)
+        process.send_signal(signal.SIGTERM)  # a no-op once it has been waited for
 
     def _watch(self, job: TranscodeJob, process: subprocess.Popen[bytes], log: str) -> None:
         code = process.wait()
@@ -136,6 +169,16 @@ class DockerRunner:
         )
         return f"docker:{result.stdout.strip()[:12]}"
 
+    def stop(self, task_id: str, run_id: str) -> None:
+        # `docker stop` sends SIGTERM, then SIGKILL after the grace period, and waits
+        # for the end: on a thread of its own.
+        command = ["docker", "stop", "--time", str(STOP_GRACE_SECONDS),
+                   task_id.removeprefix("docker:")]
+        threading.Thread(target=subprocess.run, args=(command,), daemon=True,
+                         kwargs={"capture_output": True, "check": False,
+                                 "timeout": STOP_GRACE_SECONDS + 60},
+                         name=f"stop-{run_id}").start()
+
 
 class EcsRunner:
     """ECS RunTask on Fargate with the job as the container's command."""
@@ -162,6 +205,13 @@ class EcsRunner:
         if response.get("failures") or not response.get("tasks"):
             raise RuntimeError(f"ECS could not start the transcoder: {response.get('failures')}")
         return str(response["tasks"][0]["taskArn"])
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        """StopTask sends SIGTERM and, after the task definition's stop timeout, SIGKILL;
+        stopping a task that has stopped already is accepted."""
+        ecs = self._ecs or aws_client("ecs")
+        ecs.stop_task(cluster=self.settings.transcoding.ecs_cluster, task=task_id,
+                      reason=f"reelstack: {run_id} is no longer needed"[:255])
 
 
 def task_runner(settings: Settings) -> TaskRunner:

@@ -17,6 +17,7 @@ from chalicelib.catalog import transcoding as catalog
 from chalicelib.core import idempotency
 from chalicelib.core.clients import s3
 from chalicelib.core.clock import now_iso
+from chalicelib.core.errors import Gone
 from chalicelib.core.settings import get_settings
 from chalicelib.transcode import deadlines, moves
 from chalicelib.transcode.job_events import handle_transcoder_event
@@ -28,7 +29,7 @@ from chalicelib.transcode.uploads import UploadedObject, uploaded_objects
 if TYPE_CHECKING:
     from boto3.s3.transfer import TransferConfig
 
-__all__ = ["accept_uploads", "handle_transcoder_event", "start_transcode"]
+__all__ = ["accept_uploads", "handle_transcoder_event", "rerun_transcode", "start_transcode"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,3 +105,19 @@ def start_transcode(movie_id: str, upload: UploadedObject, runner: TaskRunner | 
     record.update(actions=[TranscodeJobModel.task_id.set(
         (runner or task_runner(settings)).start(job))])
     return job
+
+
+def rerun_transcode(movie_id: str, source_key: str, runner: TaskRunner | None = None,
+                    *, clock: Clock = time.time) -> TranscodeJob:
+    """Transcode a failed movie's source again, as a new job (the admin console's re-run).
+    The source must still be in the uploads bucket."""
+    bucket = get_settings().buckets.uploads
+    try:
+        head = s3().head_object(Bucket=bucket, Key=source_key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey"):
+            raise
+        raise Gone("The movie's source upload is gone: upload the video again.") from None
+    upload = UploadedObject(bucket, source_key, str(head["ETag"]).strip('"'),
+                            int(head["ContentLength"]))
+    return start_transcode(movie_id, upload, runner, clock=clock)

@@ -1,5 +1,6 @@
 """The reference web player (`web/`) in a real browser against `make run`'s processes:
-cookies, CORS, hls.js, heartbeats and the stream limit proven together.
+cookies, CORS, hls.js, heartbeats, the stream limit and playing a movie while it is still
+transcoded proven together.
 
 A viewer signs up, activates from the e-mail and asks for a movie through the page; the
 local TMDb, download server, ffmpeg and the dispatcher make it ready. Screenshots land in
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -22,8 +25,10 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from chalicelib.core import envvars
 from devstack.demo_requests import DEMO_FILMS
+from devstack.ffmpeg import ffmpeg_binary
 from devstack.web_server import PAGE_SIZE_VARIABLE
 from tests.support.browser import Tab, headless_chromium, open_tab
+from tests.support.browser import sign_in as browser_sign_in
 from tests.support.dev_stack import (
     DevStack,
     activation_link,
@@ -60,8 +65,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     # acts as four browsers within a minute or two here, more than a person does: the
     # per-user limit (60 a minute) would answer 429 (which the page shows, with a retry).
     # One catalog card a page, so that two films make the page scroll to a second one.
+    # Sources are read no faster than real time, so that a long one is still being
+    # transcoded while the page plays it.
     with running_dev_stack(root, log, PREFIX, {envvars.HEARTBEAT_SECONDS: "2",
                                                envvars.REQUESTS_PER_MINUTE: "600",
+                                               envvars.TRANSCODE_READ_RATE: "1",
                                                PAGE_SIZE_VARIABLE: "1"}) as running:
         yield running
 
@@ -78,13 +86,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sign_in(tab: Tab, stack: DevStack, email: str) -> None:
-    page = tab.page
-    page.goto(f"{stack.web_url}/login")
-    form = page.locator("#login-form")
-    form.get_by_label("Email").fill(email)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    browser_sign_in(tab, stack.web_url, email, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -311,6 +313,61 @@ def test_play_heartbeat_resume_and_stop_on_leave(
     expect(page.locator(f'#continue-watching a[href="/watch/{viewer.movie_id}"]')).to_be_visible()
     active = tab.context.request.get(f"{stack.api_url}/api/playback/active/").json()
     assert active == [], active
+
+
+def uploaded_until_playable(stack: DevStack, tmp_path: Path, title: str, seconds: int) -> str:
+    """An admin's upload of a `seconds`-long source (one small rung and its sound), once
+    the catalog says `playable`: it plays while the rest is transcoded (at real time)."""
+    source = tmp_path / "source.mp4"
+    subprocess.run([str(ffmpeg_binary()), "-v", "error", "-y",
+                    "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=15:duration={seconds}",
+                    "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-shortest", str(source)], check=True, timeout=120)
+    stack.client("s3").upload_file(str(source), f"{PREFIX}-uploads", f"videos/{title}.mp4")
+    found: dict[str, str] = {}
+
+    def playable() -> bool:
+        for item in stack.client("dynamodb").scan(TableName=f"{PREFIX}-movies")["Items"]:
+            if item.get("title", {}).get("S") == title:  # a test-side Scan, not a request's
+                found.update(movie_id=item["movie_id"]["S"], status=item["status"]["S"])
+        assert found.get("status") not in ("ready", "failed"), found
+        return found.get("status") == "playable"
+
+    wait_for(playable, 180, f"{title} to become playable")
+    return found["movie_id"]
+
+
+def test_a_movie_plays_while_it_is_still_being_transcoded(
+    stack: DevStack, signed_in: Callable[[str], Tab], tmp_path: Path
+) -> None:
+    movie_id = uploaded_until_playable(stack, tmp_path, "Still Rolling", seconds=90)
+    tab = signed_in("playable")
+    page = tab.page
+
+    def catalog() -> dict[str, Any]:
+        answer = tab.context.request.get(f"{stack.api_url}/api/video/{movie_id}/")
+        assert answer.ok, answer.text()
+        return dict(answer.json())
+
+    page.goto(f"{stack.web_url}/movie/{movie_id}")
+    progress = page.locator("#encode-progress")
+    expect(progress).to_contain_text("% encoded")
+    # Far enough in that the live edge (where hls.js would start an EVENT playlist by
+    # default) is well past the start.
+    wait_for(lambda: catalog()["progress"] >= 25, 120, "a quarter of the encode")
+    page.get_by_role("link", name="Play").click()
+    expect(progress).to_contain_text("% encoded")  # the player shows it too
+    started_at = playing_past(tab, 0.5, timeout=60_000)
+    assert started_at < 8, started_at  # from the start, not the edge
+    assert catalog()["status"] == "playable"
+    playing_past(tab, started_at + 2, timeout=60_000)
+    assert catalog()["status"] == "playable"  # it played on while the encode went on
+    tab.shot("10-playing-while-transcoded")
+    assert tab.unlabelled_controls() == []
+
+    page.get_by_role("link", name="Continue watching").click()
+    wait_for(lambda: bool(tab.requests_to("/api/playback/stop/")), 10, "stop on leaving")
 
 
 def test_a_second_browser_gets_the_stream_limit_and_can_watch_here(

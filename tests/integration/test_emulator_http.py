@@ -26,3 +26,13 @@ def test_services_are_still_told_apart_by_their_host(stack: Settings) -> None:
     their own services."""
     assert stack.prefix in " ".join(aws_client("dynamodb").list_tables()["TableNames"])
     assert aws_client("sqs").list_queues(QueueNamePrefix=stack.prefix)["QueueUrls"]
+
+
+def test_an_empty_object_is_stored(stack: Settings) -> None:
+    """boto3 sends `Expect: 100-continue` with every PutObject; on a request without a body
+    waitress 3.0.2 sent `100 Continue` and then never answered (a read timeout)."""
+    s3 = aws_client("s3")
+    s3.put_object(Bucket=stack.buckets.uploads, Key="videos/m-empty/empty.mp4", Body=b"")
+    head = s3.head_object(Bucket=stack.buckets.uploads, Key="videos/m-empty/empty.mp4")
+    assert head["ContentLength"] == 0
+    s3.delete_object(Bucket=stack.buckets.uploads, Key="videos/m-empty/empty.mp4")

@@ -40,7 +40,7 @@ def test_every_output_resource_exists(fresh_stack: tuple[Settings, dict[str, str
         if key.endswith("QueueUrl"):
             queue_name = value.rsplit("/", 1)[1]
             assert sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
-    assert len(outputs) == 28
+    assert len(outputs) == 30
 
 
 def test_queues_redrive_to_their_dead_letter_queue(

@@ -1,11 +1,12 @@
-"""The TaskRunner adapters: ECS RunTask (against moto's ECS) and the local process."""
+"""The TaskRunner adapters: ECS RunTask and StopTask (against moto's ECS) and the local
+process, started and stopped."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -82,6 +83,12 @@ def test_ecs_runtask_starts_the_packaged_task_definition_with_the_job_as_its_com
     assert command[command.index("--events-queue-url") + 1] == queue_url(
         stack.queues.transcode_events)
 
+    EcsRunner(settings, ecs).stop(task_arn, JOB.run_id)
+
+    [stopped] = ecs.describe_tasks(cluster="reelstack-dev-transcoders", tasks=[task_arn])["tasks"]
+    assert stopped["desiredStatus"] == "STOPPED"
+    assert stopped["stoppedReason"] == "reelstack: job1.2 is no longer needed"
+
 
 def test_a_local_transcoder_that_dies_is_reported_for_it(stack: Settings, tmp_path: Path) -> None:
     """A stand-in transcoder that is killed before it can say anything."""
@@ -103,3 +110,41 @@ def test_a_local_transcoder_that_dies_is_reported_for_it(stack: Settings, tmp_pa
             assert "-9" in event["reason"]
             return
     raise AssertionError("no failed event for the killed transcoder")
+
+
+def test_a_local_transcoder_is_stopped_by_its_run_id_and_reports_for_itself(
+    stack: Settings, tmp_path: Path,
+) -> None:
+    """A stand-in transcoder that waits to be stopped and, as the real one, exits 1 on
+    SIGTERM: the runner sends no failed event of its own for it."""
+    package, stopped, ready = tmp_path / "transcoder", tmp_path / "stopped", tmp_path / "ready"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(
+        "import pathlib, signal, sys, time\n"
+        "def stop(signum, frame):\n"
+        f"    pathlib.Path({str(stopped)!r}).write_text(signal.Signals(signum).name)\n"
+        "    sys.exit(1)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        "while True:\n    time.sleep(0.05)\n")
+    runner = LocalProcessRunner(stack, transcoder_dir=tmp_path)
+    task_id = runner.start(JOB)
+    _wait(ready.exists, "the stand-in to start")
+
+    LocalProcessRunner(stack, transcoder_dir=tmp_path).stop(task_id, JOB.run_id)
+
+    _wait(stopped.exists, "the stand-in to get SIGTERM")
+    assert stopped.read_text() == "SIGTERM"
+    _wait(lambda: JOB.run_id not in LocalProcessRunner._running, "the runner to see it end")
+    runner.stop(task_id, JOB.run_id)  # ended: nothing to stop, no error
+    sqs, url = aws_client("sqs"), queue_url(stack.queues.transcode_events)
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

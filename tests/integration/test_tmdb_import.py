@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from chalicelib.core.clients import aws_client
-from chalicelib.core.settings import Settings, reload_settings
+from chalicelib.core.settings import Settings
 from tests.support.api import Browser
 from tests.support.fake_tmdb import FakeTmdb
-
-
-@pytest.fixture
-def tmdb(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTmdb]:
-    with FakeTmdb() as fake:
-        for name, value in fake.environ().items():
-            monkeypatch.setenv(name, value)
-        reload_settings()
-        yield fake
-    monkeypatch.undo()
-    reload_settings()
 
 
 def test_an_import_makes_a_draft_with_credits_and_our_own_images(

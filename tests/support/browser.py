@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
 # Chromium's background services call Google's hosts, which this network refuses.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -99,3 +99,14 @@ def _console_errors(tab: Tab, name: str) -> Callable[[Any], None]:
         if message.type == "error":
             tab.console.append(f"{name}: {message.text}")
     return record
+
+
+def sign_in(tab: Tab, web_url: str, email: str, password: str) -> None:
+    """Through the web player's own sign-in form, until it shows "Sign out"."""
+    page = tab.page
+    page.goto(f"{web_url}/login")
+    form = page.locator("#login-form")
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -17,8 +17,8 @@ def _variant_playlist() -> str:
             f"{body}#EXT-X-ENDLIST\n")
 
 
-def _master(heights: tuple[int, ...]) -> str:
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3",
+def master_playlist(heights: tuple[int, ...], version: int = 3) -> str:
+    lines = ["#EXTM3U", f"#EXT-X-VERSION:{version}",
              '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",DEFAULT=YES,'
              'AUTOSELECT=YES,URI="audio/index.m3u8"']
     for height in heights:
@@ -34,7 +34,7 @@ def make_playable_movie(title: str = "Playable", heights: tuple[int, ...] = (480
     version = "v20260101T000000aa"
     prefix = f"videos/{movie.movie_id}/{version}"
     s3, bucket = aws_client("s3"), get_settings().buckets.media
-    files = {f"{prefix}/master.m3u8": _master(heights),
+    files = {f"{prefix}/master.m3u8": master_playlist(heights),
              f"{prefix}/audio/index.m3u8": _variant_playlist(),
              f"{prefix}/thumbnails.vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n"
                                          "sprite.jpg#xywh=0,0,160,90\n"}

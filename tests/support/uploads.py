@@ -36,13 +36,18 @@ def next_upload_notification(settings: Settings, timeout: float = 10) -> str:
 
 @dataclass
 class RecordingRunner:
-    """A TaskRunner that starts nothing and remembers what it was asked to start."""
+    """A TaskRunner that starts nothing and remembers what it was asked to start and to
+    stop (as (task id, run id))."""
 
     started: list[TranscodeJob] = field(default_factory=list)
+    stopped: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self, job: TranscodeJob) -> str:
         self.started.append(job)
         return f"recorded:{len(self.started)}"
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        self.stopped.append((task_id, run_id))
 
 
 def upload(settings: Settings, key: str, body: bytes = b"video bytes") -> str:

@@ -38,15 +38,18 @@ ENDLESS_JOB = textwrap.dedent("""
     from transcoder.job import JobRequest, run_job
 
     class Store:
-        def download(self, bucket, key, path):
-            path.write_bytes(b"source")
+        def size(self, bucket, key):
+            return 6
+
+        def presigned_get(self, bucket, key, expires_seconds):
+            return f"http://127.0.0.1:9/{bucket}/{key}"
 
     class Events:
         def send(self, event):
             print(event["type"], flush=True)
 
-    def endless(source, output_dir, *, on_progress, timeout_seconds):
-        print(source.parent, flush=True)
+    def endless(source, output_dir, *, on_progress, timeout_seconds, **_):
+        print(output_dir.parent, flush=True)
         run_ffmpeg([sys.argv[1], "-nostdin", "-re", "-f", "lavfi", "-i",
                     "testsrc=size=64x64:rate=5", "-f", "null", "-"], Deadline(600))
 

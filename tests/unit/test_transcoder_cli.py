@@ -33,6 +33,21 @@ def test_timeout_and_work_dir_can_be_given(tmp_path: Path) -> None:
     assert (args.timeout, args.work_dir) == (90.0, tmp_path)
 
 
+def test_a_read_rate_slows_the_source_only_when_given() -> None:
+    assert build_parser().parse_args(["run", *REQUIRED]).read_rate is None
+    assert build_parser().parse_args(["run", *REQUIRED, "--read-rate", "1.5"]).read_rate == 1.5
+
+
+@pytest.mark.parametrize("rate", ["0", "-1", "fast", "inf", "nan"])
+def test_a_read_rate_must_be_a_positive_number(
+        rate: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["run", *REQUIRED, "--read-rate", rate])
+
+    assert exited.value.code == 2
+    assert "is not a positive number" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("option", "value"), [
     ("--movie-id", "../m-2"), ("--movie-id", "m/1"), ("--version", ".."), ("--version", ""),
 ])

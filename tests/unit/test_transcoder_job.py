@@ -3,6 +3,7 @@ transcoder standing in for S3, SQS and ffmpeg."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ from transcoder.errors import (
 from transcoder.events import JobIdentity
 from transcoder.job import JobRequest, run_job
 from transcoder.progress import ProgressCallback
-from transcoder.results import Rendition, TranscodeResult
-from transcoder.source import SourceInfo
+from transcoder.results import EncodePlan, Rendition, TranscodeResult
+from transcoder.source import SourceInfo, SourceInput
 
 JOB = JobIdentity(job_id="job-7.1", movie_id="m-42", version="v1")
 PREFIX = "videos/m-42/v1/"
@@ -69,10 +70,13 @@ class FakeStore:
     deleted: list[str] = field(default_factory=list)
     fail_upload: Callable[[str], bool] = lambda key: False
 
-    def download(self, bucket: str, key: str, destination: Path) -> None:
+    def size(self, bucket: str, key: str) -> int:
         if (bucket, key) not in self.objects:
             raise SourceMissing(f"no such object: s3://{bucket}/{key}")
-        destination.write_bytes(self.objects[bucket, key])
+        return len(self.objects[bucket, key])
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int) -> str:
+        return f"https://s3.test/{bucket}/{key}?expires={expires_seconds}"
 
     def upload(self, path: Path, bucket: str, key: str, *, content_type: str,
                cache_control: str) -> None:
@@ -104,12 +108,15 @@ class FakeTranscoder:
     """Writes the files a real transcode would, reports progress, or fails as told."""
 
     failure: Exception | None = None
-    seen_source: bytes | None = None
+    seen_source: SourceInput | None = None
     seen_timeout: float | None = None
+    seen_read_rate: float | None = None
 
-    def __call__(self, source: Path, output_dir: Path, *, on_progress: ProgressCallback,
-                 timeout_seconds: float) -> TranscodeResult:
-        self.seen_source, self.seen_timeout = source.read_bytes(), timeout_seconds
+    def __call__(self, source: SourceInput, output_dir: Path, *, on_progress: ProgressCallback,
+                 timeout_seconds: float, on_encode: Callable[[EncodePlan], None],
+                 read_rate: float | None) -> TranscodeResult:
+        self.seen_source, self.seen_timeout = source, timeout_seconds
+        self.seen_read_rate = read_rate
         on_progress(0.0)
         on_progress(55.5)
         if self.failure is not None:
@@ -146,7 +153,10 @@ def test_a_job_that_works_publishes_everything_and_says_ready(work_dir: Path) ->
 
     final = run(work_dir, store, events, transcoder)
 
-    assert (transcoder.seen_source, transcoder.seen_timeout) == (b"movie bytes", 900.0)
+    assert transcoder.seen_source == SourceInput(
+        "https://s3.test/uploads/videos/m-42/trailer.mov?expires=1500", 11,
+        "videos/m-42/trailer.mov")
+    assert (transcoder.seen_timeout, transcoder.seen_read_rate) == (900.0, None)
     assert sorted(store.uploaded) == sorted(PREFIX + name for name in OUTPUT_FILES)
     assert store.upload_order[-1] == PREFIX + "master.m3u8"
     assert events.sent[:2] == [
@@ -271,19 +281,20 @@ def test_a_closing_event_that_cannot_be_sent_is_an_error(work_dir: Path) -> None
     assert list(work_dir.iterdir()) == []
 
 
-def test_the_source_keeps_a_plain_suffix_only(work_dir: Path) -> None:
-    store = FakeStore(objects={("uploads", "videos/m-42/x.mp4/../../etc"): b"x",
-                               ("uploads", "videos/m-42/clip.MP4"): b"y"})
-    names: list[str] = []
+def test_an_empty_source_is_no_video_and_never_reaches_the_transcoder(work_dir: Path) -> None:
+    store = FakeStore(objects={("uploads", "videos/m-42/trailer.mov"): b""})
+    transcoder = FakeTranscoder()
 
-    class NamingTranscoder(FakeTranscoder):
-        def __call__(self, source: Path, output_dir: Path, *, on_progress: ProgressCallback,
-                     timeout_seconds: float) -> TranscodeResult:
-            names.append(source.name)
-            raise NotAVideo("not looked at")
+    final = run(work_dir, store, FakeEvents(), transcoder)
 
-    for key in ["videos/m-42/x.mp4/../../etc", "videos/m-42/clip.MP4"]:
-        run_job(request(work_dir, key), store=store, events=FakeEvents(),
-                transcoder=NamingTranscoder())
+    assert (final["code"], final["reason"]) == ("not_a_video", "empty file")
+    assert transcoder.seen_source is None
 
-    assert names == ["source", "source.MP4"]
+
+def test_the_read_rate_reaches_the_transcoder(work_dir: Path) -> None:
+    transcoder = FakeTranscoder()
+
+    run_job(dataclasses.replace(request(work_dir), read_rate=0.5), store=store_with_source(),
+            events=FakeEvents(), transcoder=transcoder, clock=lambda: AT)
+
+    assert transcoder.seen_read_rate == 0.5

@@ -126,13 +126,17 @@ def test_audio_is_encoded_once_into_a_shared_group(tmp_path: Path) -> None:
         "v:0,agroup:aud,name:480p v:1,agroup:aud,name:720p a:0,agroup:aud,name:audio")
 
 
-def test_the_muxer_writes_fmp4_vod_playlists_per_variant(tmp_path: Path) -> None:
+def test_the_muxer_writes_whole_fmp4_segments_per_variant_the_first_short(
+        tmp_path: Path) -> None:
     settings = EncoderSettings(segment_seconds=4)
     command = hls_command(FFMPEG, Path("/in/movie.mp4"), TWO_RUNGS, tmp_path, settings)
 
     assert option(command, "-f") == "hls"
     assert option(command, "-hls_time") == "4"
-    assert option(command, "-hls_playlist_type") == "vod"
+    # A one-entry list: -hls_init_time then shortens the first segments only.
+    assert (option(command, "-hls_init_time"), option(command, "-hls_list_size")) == ("2", "1")
+    assert "-hls_playlist_type" not in command
+    assert option(command, "-hls_flags") == "independent_segments+temp_file"
     assert option(command, "-hls_segment_type") == "fmp4"
     assert option(command, "-hls_segment_filename") == str(tmp_path / "%v" / "segment_%05d.m4s")
     assert command[-1] == str(tmp_path / "%v" / "index.m3u8")

@@ -28,6 +28,8 @@ _ROTATION = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 _LOG_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
+# A presigned URL's query string is a read credential: it stays out of reasons and logs.
+_URL_QUERY = re.compile(r"(?P<url>https?://[^\s?'\"]*)\?[^\s'\"]*")
 
 
 def parse_ffmpeg_banner(text: str, size_bytes: int) -> SourceInfo:
@@ -83,4 +85,9 @@ def _frame_rate(details: str) -> float:
 def last_message(text: str) -> str:
     """The last thing ffmpeg or ffprobe said on stderr, without its "[demuxer @ 0x...]" tag."""
     lines = [_LOG_PREFIX.sub("", line).strip() for line in text.splitlines()]
-    return next((line for line in reversed(lines) if line), "no output")
+    return without_url_queries(next((line for line in reversed(lines) if line), "no output"))
+
+
+def without_url_queries(text: str) -> str:
+    """`text` with the query string of every URL in it cut off."""
+    return _URL_QUERY.sub(r"\g<url>?...", text)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from transcoder import envvars
+from transcoder import chunk_job, envvars
 from transcoder.errors import EventNotSent, JobInterrupted, NotAVideo, TranscoderError
 from transcoder.events import JobIdentity, LoggedEventSink, SqsEventSink
 from transcoder.job import JobRequest, run_job
@@ -90,12 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds the transcode may take (default %(default)g)")
     run.add_argument("--work-dir", type=Path, default=None,
                      help="where the temporary work folder goes (default: the system's)")
+    run.add_argument("--read-rate", type=_read_rate, default=None, metavar="R",
+                     help="read the source at R times real time (ffmpeg's -readrate), so "
+                          "that the encode runs no faster; default: as fast as it can")
+    chunk_job.add_run_options(run)
     run.set_defaults(command=run_transcode_job)
     sweep = commands.add_parser(
         "sweep", help="remove the work folders of transcoders that no longer run")
     sweep.add_argument("--work-dir", type=Path, default=None,
                        help="where the work folders are (default: the system's)")
     sweep.set_defaults(command=run_sweep)
+    chunk_job.add_commands(commands)
     return parser
 
 
@@ -115,10 +120,14 @@ def run_transcode_job(args: argparse.Namespace) -> int:
     # A stopping task gets SIGTERM, then SIGKILL: turning it into an exception lets the
     # job kill ffmpeg, take back a partial upload, report and clean up in between.
     signal.signal(signal.SIGTERM, _interrupt)
+    planned = chunk_job.plan_instead_of_encoding(args)
+    if planned is not None:  # a long source: the catalog starts a task per chunk
+        return planned
     request = JobRequest(
         job=JobIdentity(job_id=args.job_id, movie_id=args.movie_id, version=args.version),
         source_bucket=args.source_bucket, source_key=args.source_key,
         media_bucket=args.media_bucket, timeout_seconds=args.timeout, work_dir=args.work_dir,
+        read_rate=args.read_rate,
     )
     event = run_job(request, store=S3ObjectStore(),
                     events=LoggedEventSink(SqsEventSink(args.events_queue_url)))
@@ -133,6 +142,16 @@ def _key_part(value: str) -> str:
     if not _KEY_PART.match(value) or ".." in value:
         raise argparse.ArgumentTypeError(f"{value!r} cannot be part of an S3 key")
     return value
+
+
+def _read_rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number")
+    return rate
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,11 @@
 """What the job tells the catalog, as JSON messages on the transcode-events queue.
 
     progress: {"type", "job_id", "movie_id", "version", "percent", "at"}
+    playable: {"type", "job_id", "movie_id", "version", "master_playlist_key",
+               "renditions": [as in ready, figures so far], "audio", "duration" (the source's,
+               probed), "thumbnail_key" (null until the poster is up), "at"}
+               sent once per attempt, when the master playlist, every rendition's first
+               segment and the audio's are up; growing EVENT playlists until `ready`
     ready:    {"type", "job_id", "movie_id", "version", "duration", "master_playlist_key",
                "renditions": [{"name", "width", "height", "bandwidth", "average_bandwidth",
                                "codecs", "playlist_key", "bytes", "segments"}],
@@ -13,13 +18,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from transcoder.errors import TranscoderError
-from transcoder.results import TranscodeResult
+from transcoder.results import Rendition, TranscodeResult
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -60,16 +65,30 @@ def ready_event(job: JobIdentity, result: TranscodeResult) -> Event:
     return {
         "type": "ready", **job.fields(), "duration": result.duration,
         "master_playlist_key": key(result.master_playlist),
-        "renditions": [
-            {"name": r.name, "width": r.width, "height": r.height, "bandwidth": r.bandwidth,
-             "average_bandwidth": r.average_bandwidth, "codecs": r.codecs,
-             "playlist_key": key(r.playlist), "bytes": r.bytes, "segments": r.segments}
-            for r in result.renditions
-        ],
+        "renditions": [_rendition(job, r) for r in result.renditions],
         "audio": result.audio, "thumbnail_key": key(result.thumbnail),
         "sprite_key": key(result.sprite), "vtt_key": key(result.vtt),
         "total_bytes": result.total_bytes, "source": dataclasses.asdict(result.source),
     }
+
+
+def playable_event(job: JobIdentity, *, master_playlist: str,
+                   renditions: Sequence[Rendition], audio: bool, duration: float,
+                   thumbnail: str | None, at: datetime) -> Event:
+    return {
+        "type": "playable", **job.fields(), "master_playlist_key": job.prefix + master_playlist,
+        "renditions": [_rendition(job, r) for r in renditions], "audio": audio,
+        "duration": duration,
+        "thumbnail_key": None if thumbnail is None else job.prefix + thumbnail,
+        "at": at.isoformat(timespec="milliseconds"),
+    }
+
+
+def _rendition(job: JobIdentity, rendition: Rendition) -> Event:
+    r = rendition
+    return {"name": r.name, "width": r.width, "height": r.height, "bandwidth": r.bandwidth,
+            "average_bandwidth": r.average_bandwidth, "codecs": r.codecs,
+            "playlist_key": job.prefix + r.playlist, "bytes": r.bytes, "segments": r.segments}
 
 
 def failed_event(job: JobIdentity, error: TranscoderError) -> Event:

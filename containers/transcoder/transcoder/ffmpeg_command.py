@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transcoder.ladder import RenditionLadder
+from transcoder.source import SourceInput
 
 AUDIO_NAME = "audio"
 AUDIO_GROUP = "aud"
@@ -60,17 +61,22 @@ DEFAULT_SETTINGS = EncoderSettings()
 
 def hls_command(
     ffmpeg: str,
-    source: Path,
+    source: Path | SourceInput,
     ladder: RenditionLadder,
     output_dir: Path,
     settings: EncoderSettings = DEFAULT_SETTINGS,
+    *,
+    read_rate: float | None = None,
 ) -> list[str]:
-    """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`."""
+    """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`;
+    `read_rate` (x real time) paces the reading of the source."""
+    if isinstance(source, Path):
+        # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as anything else.
+        source = SourceInput(f"file:{source.absolute()}", 0, source.name)
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats",
         "-progress", "pipe:1", "-max_error_rate", f"{MAX_DECODE_ERROR_RATE:g}",
-        # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as anything else.
-        "-i", f"file:{source.absolute()}",
+        *source.ffmpeg_input(read_rate),
         "-filter_complex", _filter_graph(ladder),
         *_video_outputs(ladder, settings),
         *(_audio_output(settings) if ladder.audio else []),
@@ -114,10 +120,20 @@ def _audio_output(settings: EncoderSettings) -> list[str]:
 
 
 def _hls_muxer(ladder: RenditionLadder, output_dir: Path, settings: EncoderSettings) -> list[str]:
+    """fMP4 segments written whole under their final names (temp_file: a segment shows up
+    only complete), the first one short so that a movie is playable early.
+
+    ffmpeg gives the -hls_init_time length to the first -hls_list_size segments, and to
+    every one of them when the list keeps them all (an EVENT or VOD playlist): hence a
+    live playlist of one entry. Nobody reads it: the media playlists are written from the
+    segments themselves (hls_output.py). Segments then end at 2, 4, 8, 14, 20... s: one
+    keyframe interval twice, two, then `segment_seconds` each, the same on every rung.
+    """
     return [
         "-f", "hls", "-hls_time", str(settings.segment_seconds),
-        "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
-        "-hls_flags", "independent_segments", "-hls_fmp4_init_filename", INIT_NAME,
+        "-hls_init_time", str(settings.keyframe_seconds), "-hls_list_size", "1",
+        "-hls_segment_type", "fmp4",
+        "-hls_flags", "independent_segments+temp_file", "-hls_fmp4_init_filename", INIT_NAME,
         "-hls_segment_filename", str(output_dir / "%v" / SEGMENT_PATTERN),
         "-var_stream_map", var_stream_map(ladder),
         str(output_dir / "%v" / PLAYLIST_NAME),

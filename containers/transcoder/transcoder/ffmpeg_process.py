@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from transcoder.banner import last_message
+from transcoder.banner import last_message, without_url_queries
 from transcoder.child_process import dies_with_parent, hold_termination, release_termination
 from transcoder.errors import SourceCorrupt, TranscodeFailed, TranscodeTimedOut
 
@@ -52,7 +52,7 @@ def run_ffmpeg(command: list[str], deadline: Deadline,
         raise deadline.expired()
     # stderr goes to a file: a pipe nobody drains would stall ffmpeg on a chatty input.
     with tempfile.TemporaryFile() as stderr:
-        logger.debug("running %s", subprocess.list2cmdline(command))
+        logger.debug("running %s", without_url_queries(subprocess.list2cmdline(command)))
         # A SIGTERM handled while Popen runs would raise before `process` exists, and
         # nothing would kill the ffmpeg it had just started: hold it until then.
         held = hold_termination()
@@ -101,7 +101,7 @@ def _decode_errors_reason(stderr: str) -> str:
     rate = next((m for m in messages if m.startswith("Decode error rate")), None)
     first = next((m for m in messages if m != rate), None)
     said = "; ".join(m for m in (first, rate) if m) or "no details"
-    return f"the source does not decode cleanly: {said}"
+    return f"the source does not decode cleanly: {without_url_queries(said)}"
 
 
 def _failure_reason(status: int, stderr: IO[bytes]) -> str:

@@ -1,8 +1,13 @@
-"""HLS playlists: reading the media playlists ffmpeg wrote, writing the master playlist.
+"""HLS playlists: reading and writing media playlists, writing the master playlist.
 
 The master is written here, not by ffmpeg: ffmpeg's lists the audio rendition as a variant
 of its own (a player could pick sound without picture), omits FRAME-RATE, and derives
 BANDWIDTH from encoder settings, whereas here it is measured from the segments written.
+So are the media playlists, from the segments themselves (hls_output.py).
+
+Media playlists are EVENT playlists from the first one published: one that grows while
+the encode runs may only gain segments, and then EXT-X-ENDLIST, never change its type
+(RFC 8216, 6.2.1), so the finished one keeps it; players treat it as VOD once ended.
 """
 
 from __future__ import annotations
@@ -78,6 +83,26 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
     if target is None or not segments:
         raise ValueError("a media playlist needs EXT-X-TARGETDURATION and segments")
     return MediaPlaylist(target, init_uri, tuple(segments), "#EXT-X-ENDLIST" in lines)
+
+
+def render_media_playlist(playlist: MediaPlaylist) -> str:
+    """An EVENT playlist of `playlist`'s segments, ended when it says so."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", f"#EXT-X-TARGETDURATION:{playlist.target_duration}",
+             "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT",
+             "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if playlist.init_uri is not None:
+        lines.append(f'#EXT-X-MAP:URI="{playlist.init_uri}"')
+    for segment in playlist.segments:
+        lines += [f"#EXTINF:{segment.duration:.6f},", segment.uri]
+    if playlist.ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def target_duration(segment_seconds: int, segments: Sequence[MediaSegment]) -> int:
+    """EXT-X-TARGETDURATION: every segment's duration, rounded, is at most it; at least the
+    segment length asked for, so that it stays the same while a playlist grows."""
+    return max([segment_seconds, *(round(s.duration) for s in segments)])
 
 
 def _attribute(line: str, name: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Probing a source file: ffprobe's JSON when ffprobe is there, else ffmpeg's banner."""
+"""Probing a source, a file or a URL: ffprobe's JSON when ffprobe is there, else ffmpeg's
+banner."""
 
 from __future__ import annotations
 
@@ -11,32 +12,49 @@ from transcoder.binaries import MediaTools, find_media_tools
 from transcoder.child_process import dies_with_parent
 from transcoder.errors import NotAVideo, ProbeFailed, SourceMissing
 from transcoder.ffprobe import parse_ffprobe_json
-from transcoder.source import SourceInfo
+from transcoder.source import SourceInfo, SourceInput
 
 logger = logging.getLogger(__name__)
 
 # Probing reads little more than headers: taking longer means a stuck tool or disk, not a
 # bad upload, so it is a ProbeFailed (retry) rather than NotAVideo.
 PROBE_TIMEOUT_SECONDS = 60.0
+# What ffmpeg says when a URL's server, not the file behind it, is the trouble: the
+# source may be fine, so these are SourceMissing (retry), not NotAVideo.
+_NETWORK_TROUBLE = ("Server returned", "Connection refused", "Connection timed out",
+                    "Connection reset", "Network is unreachable", "Failed to resolve")
 
 
-def probe_source(path: Path, tools: MediaTools | None = None) -> SourceInfo:
-    """Describe the video at `path`; NotAVideo when it is none, SourceMissing when absent."""
-    size_bytes = _size_of(path)  # before looking for tools: a bad path needs none to tell
+def probe_source(source: Path | SourceInput, tools: MediaTools | None = None) -> SourceInfo:
+    """Describe the video at `source`; NotAVideo when it is none, SourceMissing when absent."""
+    # Before looking for tools: a bad path needs none to tell.
+    source = source if isinstance(source, SourceInput) else local_input(source)
     tools = tools or find_media_tools()
-    # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as an option or a protocol.
-    source = f"file:{path.absolute()}"
     if tools.ffprobe:
-        logger.debug("probing %s with %s", path, tools.ffprobe)
+        logger.debug("probing %s with %s", source.name, tools.ffprobe)
         probed = _run([tools.ffprobe, "-v", "error", "-print_format", "json",
-                       "-show_format", "-show_streams", source])
+                       "-show_format", "-show_streams", source.location])
         if probed.returncode != 0:
-            raise NotAVideo(f"ffprobe cannot read it ({last_message(probed.stderr)})")
-        return parse_ffprobe_json(probed.stdout, size_bytes)
-    logger.debug("probing %s with %s (no ffprobe)", path, tools.ffmpeg)
+            raise _unreadable(source, "ffprobe", last_message(probed.stderr))
+        return parse_ffprobe_json(probed.stdout, source.size_bytes)
+    logger.debug("probing %s with %s (no ffprobe)", source.name, tools.ffmpeg)
     # Without an output ffmpeg exits 1 after describing the input: the exit status says nothing.
-    banner = _run([tools.ffmpeg, "-hide_banner", "-nostdin", "-i", source])
-    return parse_ffmpeg_banner(banner.stderr, size_bytes)
+    banner = _run([tools.ffmpeg, "-hide_banner", "-nostdin", "-i", source.location])
+    if source.remote and "Input #0" not in banner.stderr:
+        raise _unreadable(source, "ffmpeg", last_message(banner.stderr))
+    return parse_ffmpeg_banner(banner.stderr, source.size_bytes)
+
+
+def local_input(path: Path) -> SourceInput:
+    """A local file as ffmpeg's input; SourceMissing when absent, NotAVideo when empty."""
+    # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as an option or a protocol.
+    return SourceInput(f"file:{path.absolute()}", _size_of(path), path.name)
+
+
+def _unreadable(source: SourceInput, tool: str, said: str) -> NotAVideo | SourceMissing:
+    if source.remote and any(trouble in said for trouble in _NETWORK_TROUBLE):
+        return SourceMissing(f"cannot read {source.name}: {said}")
+    return NotAVideo(f"{tool} cannot read it ({said})")
 
 
 def _size_of(path: Path) -> int:

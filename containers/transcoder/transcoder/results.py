@@ -1,10 +1,27 @@
-"""What a finished transcode made, as relative paths under its output folder."""
+"""What a transcode is about to make, and what a finished one made (relative paths under
+its output folder)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transcoder.source import SourceInfo
+
+if TYPE_CHECKING:
+    from transcoder.ffmpeg_command import EncoderSettings
+    from transcoder.ladder import RenditionLadder
+
+
+@dataclass(frozen=True)
+class EncodePlan:
+    """Handed out as ffmpeg starts, for whoever publishes the segments as they come."""
+
+    source: SourceInfo
+    ladder: RenditionLadder
+    settings: EncoderSettings
+    output_dir: Path
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What the transcoder knows about a source video, and what makes a file one."""
+"""What the transcoder knows about a source video, where ffmpeg reads it, and what makes a
+file one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,37 @@ from transcoder.errors import NotAVideo
 STILL_IMAGE_FORMATS = frozenset({"image2", "image2pipe"})
 # A "video" of fewer frames is a still picture in a video container (a one-frame GIF, say).
 MIN_FRAMES = 2
+
+
+@dataclass(frozen=True)
+class SourceInput:
+    """Where ffmpeg reads a source: a local file, or a URL it fetches byte ranges of (a
+    presigned S3 GET), so the encode starts without the whole file being downloaded."""
+
+    location: str  # "file:/abs/path" (so "-x.mp4" never reads as an option) or a URL
+    size_bytes: int
+    name: str  # for logs and reasons: the file's name or the object's key, never the URL
+
+    @property
+    def remote(self) -> bool:
+        return not self.location.startswith("file:")
+
+    @classmethod
+    def at_url(cls, url: str, size_bytes: int, name: str) -> SourceInput:
+        """NotAVideo for an empty object, as for an empty file."""
+        if size_bytes == 0:
+            raise NotAVideo("empty file")
+        return cls(url, size_bytes, name)
+
+    def ffmpeg_input(self, read_rate: float | None = None) -> list[str]:
+        """The arguments that open it as ffmpeg's input; `read_rate` (x real time) slows
+        the reading, so that a test can watch an encode still under way."""
+        pace = ["-readrate", f"{read_rate:g}"] if read_rate else []
+        # A dropped connection resumes at its offset (S3 serves ranges) rather than
+        # ending the input early, which would read as a truncated source.
+        network = ["-reconnect", "1", "-reconnect_on_network_error", "1",
+                   "-reconnect_delay_max", "8"] if self.remote else []
+        return [*pace, *network, "-i", self.location]
 
 
 @dataclass(frozen=True)

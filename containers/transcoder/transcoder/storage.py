@@ -21,8 +21,11 @@ DELETE_BATCH = 1000  # DeleteObjects takes at most this many keys
 
 
 class ObjectStore(Protocol):
-    def download(self, bucket: str, key: str, destination: Path) -> None:
-        """Stream the object to `destination`; SourceMissing when it cannot be had."""
+    def size(self, bucket: str, key: str) -> int:
+        """The object's size in bytes; SourceMissing when it cannot be had."""
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int) -> str:
+        """A URL that reads the object (byte ranges included) without credentials."""
 
     def upload(self, path: Path, bucket: str, key: str, *, content_type: str,
                cache_control: str) -> None: ...
@@ -38,17 +41,22 @@ class S3ObjectStore:
             client = boto3.client("s3")
         self._client = client
 
-    def download(self, bucket: str, key: str, destination: Path) -> None:
+    def size(self, bucket: str, key: str) -> int:
         try:
-            # The transfer manager streams to disk in ranged parts: no source in memory.
-            self._client.download_file(bucket, key, str(destination))
+            return self._client.head_object(Bucket=bucket, Key=key)["ContentLength"]
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", ""))
             if code in MISSING_CODES:
                 raise SourceMissing(f"no such object: s3://{bucket}/{key}") from error
-            raise SourceMissing(f"cannot download s3://{bucket}/{key}: {code}") from error
+            raise SourceMissing(f"cannot read s3://{bucket}/{key}: {code}") from error
         except BotoCoreError as error:
-            raise SourceMissing(f"cannot download s3://{bucket}/{key}: {error}") from error
+            raise SourceMissing(f"cannot read s3://{bucket}/{key}: {error}") from error
+
+    def presigned_get(self, bucket: str, key: str, expires_seconds: int) -> str:
+        # Signed locally, no request: signed with a task role's temporary credentials it
+        # stops working when they expire, whatever `expires_seconds` says.
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds)
 
     def upload(self, path: Path, bucket: str, key: str, *, content_type: str,
                cache_control: str) -> None:

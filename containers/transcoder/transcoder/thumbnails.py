@@ -47,10 +47,12 @@ def _fit(width: int, height: int) -> str:
             f"pad={width}:{height}:-1:-1:black,setsar=1")
 
 
-def poster_command(ffmpeg: str, source: Path, duration_seconds: float, output: Path) -> list[str]:
+def poster_command(ffmpeg: str, source: str, duration_seconds: float, output: Path) -> list[str]:
+    """From `source` as ffmpeg's input names it ("file:/path" or a URL): seeking there
+    reads one range of a remote source, not the whole of it."""
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error",
-        "-ss", f"{duration_seconds * POSTER_AT:.3f}", "-i", f"file:{source.absolute()}",
+        "-ss", f"{duration_seconds * POSTER_AT:.3f}", "-i", source,
         "-map", "0:v:0", "-frames:v", "1", "-vf", _fit(*POSTER_SIZE),
         "-q:v", "3", "-update", "1", str(output),
     ]

@@ -1,11 +1,14 @@
-"""A source file in, a folder of HLS renditions, master playlist and thumbnails out.
+"""A source (a file, or a URL ffmpeg reads ranges of) in, a folder of HLS renditions,
+master playlist and thumbnails out.
 
-Local files only: the job downloads and uploads around it, the benchmark calls it as is.
+It writes local files only: the job publishes them (while ffmpeg writes them, through
+`on_encode`, and at the end), the benchmark calls it as is.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from transcoder.binaries import MediaTools, find_media_tools
@@ -30,11 +33,12 @@ from transcoder.hls import (
     parse_media_playlist,
     render_master_playlist,
 )
+from transcoder.hls_output import write_media_playlists
 from transcoder.ladder import RenditionLadder, Rung, plan_ladder
-from transcoder.probe import probe_source
+from transcoder.probe import local_input, probe_source
 from transcoder.progress import ProgressCallback, ProgressReader
-from transcoder.results import Rendition, TranscodeResult
-from transcoder.source import SourceInfo
+from transcoder.results import EncodePlan, Rendition, TranscodeResult
+from transcoder.source import SourceInfo, SourceInput
 from transcoder.source_integrity import require_whole_source
 from transcoder.thumbnails import plan_sprite, poster_command, render_vtt, sprite_command
 
@@ -47,15 +51,20 @@ THUMBNAILS_VTT = "thumbnails.vtt"
 
 
 def transcode(
-    source: Path,
+    source: Path | SourceInput,
     output_dir: Path,
     *,
     on_progress: ProgressCallback,
     timeout_seconds: float,
     tools: MediaTools | None = None,
     settings: EncoderSettings = DEFAULT_SETTINGS,
+    on_encode: Callable[[EncodePlan], None] | None = None,
+    read_rate: float | None = None,
 ) -> TranscodeResult:
     """Encode `source` into `output_dir` (created, and expected empty).
+
+    `on_encode` hears the plan just before ffmpeg starts writing segments; `read_rate`
+    (x real time) paces ffmpeg's reading of the source.
 
     NotAVideo when the source is none; SourceTruncated or SourceCorrupt (not retryable) when
     it decodes short of its declared duration or with errors; TranscodeFailed (retryable)
@@ -63,6 +72,7 @@ def transcode(
     `timeout_seconds`.
     """
     deadline = Deadline(timeout_seconds)
+    source = source if isinstance(source, SourceInput) else local_input(source)
     tools = tools or find_media_tools()
     info = probe_source(source, tools)
     ladder = plan_ladder(info)
@@ -70,9 +80,14 @@ def transcode(
     if any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: its files would be published too")
     logger.info("encoding %s: %s", source.name, ", ".join(r.name for r in ladder.rungs))
-    _encode_ladder(hls_command(tools.ffmpeg, source, ladder, output_dir, settings), info,
-                   deadline, on_progress)
-    run_ffmpeg(poster_command(tools.ffmpeg, source, info.duration_seconds,
+    if on_encode is not None:
+        on_encode(EncodePlan(info, ladder, settings, output_dir))
+    command = hls_command(tools.ffmpeg, source, ladder, output_dir, settings,
+                          read_rate=read_rate)
+    _encode_ladder(command, info, deadline, on_progress)
+    variants = [rung.name for rung in ladder.rungs] + ([AUDIO_NAME] if ladder.audio else [])
+    write_media_playlists(output_dir, variants, settings.segment_seconds)
+    run_ffmpeg(poster_command(tools.ffmpeg, source.location, info.duration_seconds,
                               output_dir / THUMBNAIL), deadline)
     renditions, duration = _write_master(ladder, output_dir, settings)
     sheet = plan_sprite(duration, settings.keyframe_seconds)
@@ -102,24 +117,30 @@ def _encode_ladder(command: list[str], info: SourceInfo, deadline: Deadline,
 
 def _write_master(ladder: RenditionLadder, output_dir: Path,
                   settings: EncoderSettings) -> tuple[tuple[Rendition, ...], float]:
-    audio_rate, audio = None, None
+    audio_rate = None
     if ladder.audio:
         audio_rate = measure_bitrates(_playlist(output_dir / AUDIO_NAME), output_dir / AUDIO_NAME)
-        audio = AudioRendition(uri=f"{AUDIO_NAME}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
-                               name="Original", channels=settings.audio_channels)
-    renditions, variants, durations = [], [], []
+    renditions, durations = [], []
     for rung in ladder.rungs:
         playlist = _playlist(output_dir / rung.name)
-        rendition = _rendition(rung, playlist, output_dir, audio_rate)
-        renditions.append(rendition)
+        renditions.append(_rendition(rung, playlist, output_dir, audio_rate))
         durations.append(playlist.duration)
-        variants.append(VariantStream(
-            uri=rendition.playlist, width=rung.width, height=rung.height,
-            bitrates=Bitrates(rendition.bandwidth, rendition.average_bandwidth),
-            codecs=rendition.codecs, frame_rate=ladder.frame_rate,
-        ))
-    (output_dir / MASTER_PLAYLIST).write_text(render_master_playlist(variants, audio))
+    (output_dir / MASTER_PLAYLIST).write_text(
+        ladder_master_playlist(ladder, renditions, settings))
     return tuple(renditions), max(durations)
+
+
+def ladder_master_playlist(ladder: RenditionLadder, renditions: Sequence[Rendition],
+                           settings: EncoderSettings) -> str:
+    """The master of `renditions` (one per rung), each sharing the one audio rendition."""
+    audio = AudioRendition(uri=f"{AUDIO_NAME}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
+                           name="Original", channels=settings.audio_channels) \
+        if ladder.audio else None
+    variants = [VariantStream(uri=r.playlist, width=r.width, height=r.height,
+                              bitrates=Bitrates(r.bandwidth, r.average_bandwidth),
+                              codecs=r.codecs, frame_rate=ladder.frame_rate)
+                for r in renditions]
+    return render_master_playlist(variants, audio)
 
 
 def _playlist(folder: Path) -> MediaPlaylist:

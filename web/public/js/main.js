@@ -1,4 +1,5 @@
 // Reelstack's reference web player: routes, the sign-in guard, and start-up.
+import { registerAdminRoutes } from './admin/console.js';
 import { onUnauthorized } from './api.js';
 import { h } from './dom.js';
 import { navigate, onRoute, render, route, setGuard, start } from './router.js';
@@ -7,6 +8,7 @@ import { activateView, loginView, passwordConfirmView, passwordResetView, regist
 import { catalogView } from './views/catalog.js';
 import { continueView, myListView } from './views/lists.js';
 import { movieView } from './views/movie.js';
+import { partyView } from './party/view.js';
 import { requestView, requestsView } from './views/requests.js';
 import { watchView } from './views/watch.js';
 
@@ -23,6 +25,8 @@ route('/continue', continueView, { title: 'Continue watching' });
 route('/my-list', myListView, { title: 'My list' });
 route('/requests', requestsView, { title: 'Requests' });
 route('/requests/:id', requestView, { title: 'Request' });
+route('/party/:id', partyView, { title: 'Watch party' });
+registerAdminRoutes(route);
 route('/404', ({ root }) => {
   root.append(h('h1', { text: 'Page not found' }), h('p', {}, h('a', { href: '/' }, 'Browse movies')));
 }, { ...open, title: 'Not found' });
@@ -31,6 +35,8 @@ setGuard((found, path) => {
   const needsUser = found.options.auth !== false;
   if (needsUser && !currentUser()) return `/login?next=${encodeURIComponent(path)}`;
   if (found.options.guestOnly && currentUser()) return '/';
+  // The role is known once GET /api/me/ answered (an assumed sign-in has none yet).
+  if (found.options.admin && currentUser().role && currentUser().role !== 'admin') return '/';
   return null;
 });
 

@@ -56,7 +56,7 @@ function renderNav() {
   if (!slot) return;
   const links = user
     ? [['/', 'Catalog'], ['/continue', 'Continue watching'], ['/my-list', 'My list'],
-      ['/requests', 'Requests']]
+      ['/requests', 'Requests'], ...(user.role === 'admin' ? [['/admin', 'Admin']] : [])]
     : [['/login', 'Sign in'], ['/register', 'Register']];
   const nav = h('nav', { 'aria-label': 'Main' },
     h('ul', {}, links.map(([href, text]) => h('li', {}, h('a', { href, text })))));

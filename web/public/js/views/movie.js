@@ -1,9 +1,12 @@
-// A movie: details, cast, rating, the watchlist toggle, and reviews.
+// A movie: details, cast, rating, the watchlist toggle, reviews, and how far the encode of
+// a movie that plays while it is transcoded has got.
 import { api, del, get, nextLink, post, put } from '../api.js';
 import { alertBox, busy, field, formatDuration, formatTime, h } from '../dom.js';
 import { setTitle } from '../router.js';
 import { currentUser } from '../session.js';
 import { isOnWatchlist } from './lists.js';
+import { encodeProgress } from '../player/encode-progress.js';
+import { watchTogether } from '../party/start.js';
 
 export async function movieView({ root, params, signal }) {
   const id = params.id;
@@ -17,6 +20,7 @@ export async function movieView({ root, params, signal }) {
     movie.maturity_rating].filter(Boolean).join(' · ');
   const rating = h('p', { id: 'rating' });
   showRating(rating, movie.rating, movie.rating_count);
+  const encoding = encodeProgress(id);
 
   const toggle = h('button', { type: 'button', id: 'watchlist-toggle', class: 'secondary',
     'aria-pressed': 'false' }, 'Add to my list');
@@ -59,10 +63,12 @@ export async function movieView({ root, params, signal }) {
             movie.genres.map((g) => h('li', {}, h('a', { href: `/?genre=${encodeURIComponent(g.id)}`, text: g.name }))))
           : null,
         rating,
+        encoding.el,
         h('p', { class: 'description', text: movie.description || '' }),
         h('div', { class: 'actions' },
           h('a', { class: 'button', href: `/watch/${encodeURIComponent(id)}` },
             h('span', { 'aria-hidden': 'true' }, '▶ '), 'Play'),
+          watchTogether(id),
           toggle),
         alert)),
     (movie.cast || []).length ? h('section', { class: 'cast-section' },
@@ -70,6 +76,7 @@ export async function movieView({ root, params, signal }) {
     reviewsSection(id, path, rating, signal)));
 
   isOnWatchlist(id).then(setToggle).catch(() => {});
+  encoding.follow(movie, signal);
 }
 
 function backdropOf(src) {

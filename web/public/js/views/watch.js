@@ -1,11 +1,13 @@
 // The player: a watch session (start, heartbeats, stop), hls.js playback with resume,
-// a quality menu, a seek bar with trick-play thumbnails, and the stream-limit dialog.
+// a quality menu, a seek bar with trick-play thumbnails, the stream-limit dialog, and how
+// far the encode has got for a movie that plays while it is transcoded.
 import { get } from '../api.js';
 import { formatDuration, h } from '../dom.js';
 import { navigate, setTitle } from '../router.js';
 import { heartbeat, startPlayback, stopPlayback, thumbnailsUrl } from '../player/playback.js';
 import { loadThumbnails, trickplayPreview } from '../player/trickplay.js';
 import { askToSteal } from '../player/stream-limit.js';
+import { encodeProgress } from '../player/encode-progress.js';
 
 export async function watchView({ root, params, signal }) {
   const id = params.id;
@@ -22,6 +24,7 @@ export async function watchView({ root, params, signal }) {
   const quality = h('select', { id: 'quality', 'aria-label': 'Quality' },
     h('option', { value: '-1' }, 'Auto'));
   const playing = h('span', { id: 'quality-current', class: 'quality-current' });
+  const encoding = encodeProgress(id);
   root.append(h('section', { class: 'watch' },
     h('p', { class: 'back' }, h('a', { href: moviePage }, '← Back to the movie')),
     title,
@@ -30,7 +33,8 @@ export async function watchView({ root, params, signal }) {
       h('div', { class: 'seek-wrap' }, preview.el, seek),
       clock,
       h('label', { class: 'quality' }, h('span', { class: 'visually-hidden' }, 'Quality'), quality),
-      playing)));
+      playing),
+    encoding.el));
   title.id = 'watch-title';
 
   get(`${moviePage.replace('/movie/', '/api/video/')}/`).then((movie) => {
@@ -38,6 +42,9 @@ export async function watchView({ root, params, signal }) {
     title.textContent = movie.title;
     setTitle(`Watching ${movie.title}`);
     root.querySelector('.back a').textContent = `← Back to ${movie.title}`;
+    encoding.follow(movie, signal, (now) => {
+      if (!now) showMessage('This movie is no longer available to play.');
+    });
   }).catch(() => { title.textContent = 'Player'; });
 
   let session = null; // the 201 body of /api/playback/start/
@@ -128,7 +135,11 @@ export async function watchView({ root, params, signal }) {
     destroyHls();
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
-      hls = new Hls({ startPosition: resume > 0 ? resume : -1 });
+      // A movie still being transcoded has EVENT playlists, which hls.js plays as live: it
+      // reloads them until #EXT-X-ENDLIST, and would start at the live edge (-1). The film
+      // starts at its beginning (or where the viewer left it); liveMaxLatencyDurationCount
+      // stays Infinity, so hls.js never skips ahead to the edge on its own.
+      hls = new Hls({ startPosition: resume > 0 ? resume : 0 });
       let recovered = false;
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         fillQuality();
@@ -143,6 +154,11 @@ export async function watchView({ root, params, signal }) {
           return;
         }
         const status = data.response && data.response.code;
+        if (status === 409) { // the version being transcoded failed: nothing left to play
+          showMessage('This movie cannot be played right now: its preparation failed.',
+            'Try again', () => begin(false));
+          return;
+        }
         if (status === 410 || status === 401 || status === 403) {
           beat(); // the session may have ended: the heartbeat says how
           if (status !== 410) showMessage('Playback was refused.', 'Try again', () => begin(false));

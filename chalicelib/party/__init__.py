@@ -1,0 +1,1 @@
+"""Watch parties: friends play one movie in sync over a WebSocket API."""
