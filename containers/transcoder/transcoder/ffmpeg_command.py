@@ -18,6 +18,14 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from transcoder.encoder_tuning import (
+    B_FRAMES,
+    DEFAULT_TUNINGS,
+    X264Tuning,
+    available_cores,
+    encoder_threads,
+    tuning_for,
+)
 from transcoder.ladder import RenditionLadder
 from transcoder.source import SourceInput
 
@@ -34,26 +42,36 @@ MAX_DECODE_ERROR_RATE = 0.0
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """What the ladder's x264s and the muxer are told; every rung gets the same, so their
-    keyframes (and so their segment boundaries) fall on the same frames.
+    """What the ladder's x264s and the muxer are told. Keyframes (and so segment
+    boundaries) fall on the same frames in every rung; how hard each x264 works depends
+    on its rung's size (encoder_tuning.py).
 
-    The x264 settings are tuned with bench/transcode_ladder.py against the usual pipeline
-    (one ffmpeg per rung, x264's default "medium" at CRF 23) on 2 cores: "veryfast" at
-    CRF 21, minus its two dearest analyses (hexagon motion search, subpixel refinement 2)
-    and with a shorter lookahead, stays within 0.5 dB PSNR of it per rung at about 110% of
-    its bytes, in 40% of its CPU time. Faster presets ("superfast" and below) gain little
-    more: they drop macroblock-tree rate control and lose more per byte than they save.
+    Tuned with bench/transcode_ladder.py against the usual pipeline (one ffmpeg per rung,
+    x264's default "medium" at CRF 23), 60 s of 1080p30 testsrc2, on the shared 2-core
+    dev box: "veryfast" minus its two dearest analyses, 2 B-frames, one x264 thread per
+    rung, CRF 21 / 21.5 / 21 for 480p / 720p / 1080p, a 2-frame lookahead at 1080p, and
+    the pictures scaled by zimg (the same bicubic as ffmpeg's default scaler, 67 dB apart,
+    at about 70% of its cost). Against the usual pipeline, per rung: 480p -0.28 dB PSNR,
+    720p -0.29 dB, 1080p -0.37 dB; what a viewer fetches 115%, 114%, 108%; all bytes 107%;
+    CPU time 2.84x and 2.61x less in two runs on the busy box, short of the 3x aimed at
+    (before: 2.68x; instruction counts, which the load does not move, say 2.94x for the
+    ladder's ffmpeg, from 2.69x). Where the CPU goes, in instructions per 1080p
+    frame: decoding 43 M, scaling 30 M (swscale: 43 M), x264 96 M at 1080p, 44 M at 720p,
+    20 M at 480p; the usual pipeline's x264 "medium" 310 M, 138 M and 65 M. Cheaper x264
+    settings lost more than the bounds allow for what they saved: fixed B-frames (b-adapt
+    0: -18% instructions at 1080p, -0.3 to -0.7 dB), no i4x4 (-7%, -0.5 dB), subpixel 0
+    (-6%, -0.2 dB), CAVLC (-8%, -1 dB); "superfast" drops macroblock-tree, which the
+    small rungs need (+130% bytes at 720p).
     """
 
-    preset: str = "veryfast"
-    crf: int = 21
-    x264_params: str = "me=dia:subme=1:rc-lookahead=5"  # "key=value:..." over the preset
+    tunings: tuple[tuple[int, X264Tuning], ...] = DEFAULT_TUNINGS  # by short side
     keyframe_seconds: int = 2  # players switch rungs at keyframes: every 2 s
     segment_seconds: int = 6  # Apple's recommended target duration, 3 keyframe intervals
     audio_kbps: int = 128
     audio_channels: int = 2
     audio_sample_rate: int = 48000
-    threads_per_encoder: int = 0  # 0: x264 picks from the cores it sees
+    thread_budget: int = 0  # threads the rungs' x264s share; 0: the cores this task has
+    threads_per_encoder: int = 0  # when set, every x264 gets this many instead of a share
 
 
 DEFAULT_SETTINGS = EncoderSettings()
@@ -86,27 +104,38 @@ def hls_command(
 
 def _filter_graph(ladder: RenditionLadder) -> str:
     labels = "".join(f"[s{i}]" for i in range(len(ladder.rungs)))
-    # Frames dropped before the split: once, for every rung.
+    # Frames dropped, and the picture made 8-bit 4:2:0, before the split: once for all.
     resample = f"fps={ladder.frame_rate:g}," if ladder.source_frame_rate else ""
-    chains = [f"[0:v:0]{resample}split={len(ladder.rungs)}{labels}"]
+    chains = [f"[0:v:0]{resample}format=yuv420p,split={len(ladder.rungs)}{labels}"]
     for i, rung in enumerate(ladder.rungs):
         # setsar=1: square pixels, so RESOLUTION in the master playlist is what is shown.
-        chains.append(f"[s{i}]scale={rung.width}:{rung.height},setsar=1,format=yuv420p[v{i}]")
+        chains.append(f"[s{i}]{_scaler(rung.width, rung.height)},setsar=1[v{i}]")
     return ";".join(chains)
+
+
+def _scaler(width: int, height: int) -> str:
+    """zimg's resize with the parameters of ffmpeg's default scaler (bicubic B=0, C=0.6,
+    chroma taken as centred, as swscale takes it): the same picture (67 dB apart), for
+    about 70% of the CPU. A rung the source's own size passes through untouched."""
+    return (f"zscale=w={width}:h={height}:filter=bicubic:param_a=0:param_b=0.6"
+            f":chromal=center:chromalin=center")
 
 
 def _video_outputs(ladder: RenditionLadder, settings: EncoderSettings) -> list[str]:
     frames_per_keyframe = max(1, math.ceil(ladder.frame_rate * settings.keyframe_seconds))
+    threads = ([settings.threads_per_encoder] * len(ladder.rungs)
+               if settings.threads_per_encoder
+               else encoder_threads(ladder.rungs, settings.thread_budget or available_cores()))
     arguments: list[str] = []
     for i, rung in enumerate(ladder.rungs):
         arguments += ["-map", f"[v{i}]",
                       f"-maxrate:v:{i}", f"{rung.maxrate_kbps}k",
-                      f"-bufsize:v:{i}", f"{rung.bufsize_kbps}k"]
+                      f"-bufsize:v:{i}", f"{rung.bufsize_kbps}k",
+                      f"-threads:v:{i}", str(threads[i]),
+                      *tuning_for(rung, settings.tunings).arguments(i)]
     return [
         *arguments,
-        "-c:v", "libx264", "-preset:v", settings.preset, "-crf:v", str(settings.crf),
-        "-profile:v", "high", "-threads:v", str(settings.threads_per_encoder),
-        *(["-x264-params:v", settings.x264_params] if settings.x264_params else []),
+        "-c:v", "libx264", "-profile:v", "high", "-bf:v", str(B_FRAMES),
         # Keyframes on the clock (so a variable frame rate keeps them aligned), no extra
         # ones at scene cuts, and a GOP limit that never fires before the forced one.
         "-force_key_frames:v", f"expr:gte(t,n_forced*{settings.keyframe_seconds})",

@@ -1,0 +1,78 @@
+"""How hard each rung's x264 works, and how many threads it gets.
+
+Measured with bench/transcode_ladder.py (numbers in EncoderSettings' docstring): the
+picture's size decides what pays. The top rung is held down by its bit-rate cap on hard
+content, so spending more analysis on it buys little; the small rungs are not, and they
+cost a fraction of its pixels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transcoder.ladder import Rung
+
+# Every rung gets the same B-frame depth: with B-pyramid, 2 or 3 B-frames delay decoding
+# by the same two frames, so the muxer shifts every stream alike (chunk_command.py probes
+# that shift on a tiny rung, which must behave as the big ones do). 2 rather than x264's
+# 3: its B-frame decision ("b-adapt 1") weighs one path less, about 7% of a 1080p rung's
+# instructions, and on the bench the 480p and 720p rungs never chose a third.
+B_FRAMES = 2
+
+
+@dataclass(frozen=True)
+class X264Tuning:
+    """One rung's x264: a preset, its quality target and options over the preset."""
+
+    preset: str
+    crf: float
+    params: str = ""  # "key=value:..." as -x264-params takes them
+
+    def arguments(self, stream: int) -> list[str]:
+        """Options for output video stream `stream` (ffmpeg's `:v:N` specifier)."""
+        return [f"-preset:v:{stream}", self.preset, f"-crf:v:{stream}", f"{self.crf:g}",
+                *([f"-x264-params:v:{stream}", self.params] if self.params else [])]
+
+
+# (smallest short side, tuning), ascending; the first entry starts at 0 so every rung
+# has one. Below "veryfast": diamond motion search and the cheapest subpixel refinement
+# (its two dearest analyses at this speed).
+DEFAULT_TUNINGS: tuple[tuple[int, X264Tuning], ...] = (
+    (0, X264Tuning("veryfast", 21, "me=dia:subme=1:rc-lookahead=5")),
+    # 720p spends its bits less well than 480p at the same CRF: half a step fewer.
+    (720, X264Tuning("veryfast", 21.5, "me=dia:subme=1:rc-lookahead=5")),
+    # Near its cap, a longer lookahead lets macroblock-tree move bits the cap then takes
+    # back: 2 frames measured 0.2 dB above 10, for less CPU.
+    (1080, X264Tuning("veryfast", 21, "me=dia:subme=1:rc-lookahead=2")),
+)
+
+
+def tuning_for(rung: Rung, tunings: Sequence[tuple[int, X264Tuning]]) -> X264Tuning:
+    """The tuning of the largest size class the rung's short side reaches."""
+    short_side = min(rung.width, rung.height)
+    fitting = [tuning for side, tuning in tunings if side <= short_side]
+    if not fitting:
+        raise ValueError(f"no x264 tuning for a {short_side}p rung")
+    return fitting[-1]
+
+
+def encoder_threads(rungs: Sequence[Rung], budget: int) -> list[int]:
+    """x264 threads per rung: `budget` shared in proportion to pixels, at least one each.
+
+    Each x264 runs beside the others, so they need no frame threads of their own to fill
+    the cores: x264's own choice (1.5 x every core, for each of them) costs CPU time in
+    synchronisation and loses efficiency to frame threads (on 2 cores one thread each
+    measured about 3% less CPU for the ladder and +0.1 dB on its 1080p rung)."""
+    pixels = [rung.width * rung.height for rung in rungs]
+    total = sum(pixels) or 1
+    return [max(1, round(budget * share / total)) for share in pixels]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a task's CPU set, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
