@@ -114,9 +114,9 @@ def video_chunk_command(
 ) -> list[str]:
     """The picture of `chunk` (of a source of `source_seconds`) through every rung, as
     `output_dir/<rung>/` HLS whose segments are numbered from the chunk's first;
-    `shift_seconds` is the one-pass muxer's (`parse_muxer_shift`), `threads` 0 lets ffmpeg
-    pick."""
-    settings = dataclasses.replace(settings, threads_per_encoder=threads)
+    `shift_seconds` is the one-pass muxer's (`parse_muxer_shift`); `threads` is the task's
+    budget, shared among the rungs' x264s by their pixels (0: the cores the task has)."""
+    settings = dataclasses.replace(settings, thread_budget=threads)
     first = chunk.start_seconds == 0
     trim = [] if first else ["-ss", f"{chunk.start_seconds:.6f}"]
     if chunk.end_seconds is not None:
