@@ -28,6 +28,9 @@ def test_bodies_are_on_disk_before_the_gate_closes(tmp_path: Path,
         real_write(path, chunks)
 
     monkeypatch.setattr(moto_state_file, "write_atomically", recording_write)
+    # In-process moto only: a session's emulator endpoint would take the calls past it.
+    for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(variable, raising=False)
     gate_closed = False
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
