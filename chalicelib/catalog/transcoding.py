@@ -267,5 +267,21 @@ def playable_movie(ref: str) -> MovieModel:
     return movie
 
 
+def as_started(movie: MovieModel, version: object) -> MovieModel:
+    """`movie` as a watch session that started on `version` plays it: the ready version a
+    replacement superseded while it is only playable (its files stay until the new one is
+    ready), so a player already under way does not switch films when it switches rungs.
+    Any other version, or none, is the movie as it is. Changes the loaded item, which the
+    caller must not save."""
+    kept = movie.previous_ready
+    if not isinstance(version, str) or version == movie.current_version or kept is None \
+            or kept.version != version:
+        return movie
+    movie.current_version, movie.master_playlist_key = kept.version, kept.master_playlist_key
+    movie.renditions, movie.has_audio = list(kept.renditions), kept.has_audio
+    movie.trickplay_vtt_key = kept.trickplay_vtt_key
+    return movie
+
+
 class NotReady(Conflict):
     code = "MovieNotReady"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
@@ -67,10 +68,14 @@ class SegmentFile:
 
 
 def playback_token(settings: Settings, user_id: str, movie_id: str, session_id: str,
-                   max_height: int) -> str:
+                   max_height: int, *, version: str | None = None) -> str:
+    """`version`: the one the session started on (`ver`), which its playlists stay on
+    while a replacement is only playable (`catalog.transcoding.as_started`)."""
+    claims: dict[str, Any] = {"mid": movie_id, "sid": session_id, "res": max_height}
+    if version:
+        claims["ver"] = version
     token, _ = issue(settings, TokenKind.PLAYBACK, user_id,
-                     settings.lease_seconds + TOKEN_MARGIN_SECONDS,
-                     mid=movie_id, sid=session_id, res=max_height)
+                     settings.lease_seconds + TOKEN_MARGIN_SECONDS, **claims)
     return token
 
 

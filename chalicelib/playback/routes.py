@@ -8,7 +8,7 @@ from chalice.app import Response
 
 from chalicelib.auth.principal import authenticate
 from chalicelib.catalog.models import MovieModel
-from chalicelib.catalog.transcoding import playable_movie
+from chalicelib.catalog.transcoding import as_started, playable_movie
 from chalicelib.core.errors import Gone
 from chalicelib.core.http import ApiBlueprint, json_body
 from chalicelib.core.paging import page_request
@@ -79,7 +79,7 @@ def _viewer(movie_ref: str, *, count: bool = True) -> tuple[delivery.Viewer, Mov
     settings = get_settings()
     if token:
         claims = delivery.playback_claims(settings, token)
-        movie = playable_movie(movie_ref)
+        movie = as_started(playable_movie(movie_ref), claims.extra.get("ver"))
         viewer = delivery.token_viewer(claims, token, movie)
         if viewer.session_id and not sessions.holds_slot(viewer.user_id, viewer.session_id):
             raise Gone("This watch session has ended; start playback again.")

@@ -74,7 +74,7 @@ def start_playback(user_id: str, body: dict[str, Any], clock: Clock = time.time
     progress.begin_watching(user_id, movie.movie_id, movie.duration, resume)
     settings = get_settings()
     token = delivery.playback_token(settings, user_id, movie.movie_id, session.session_id,
-                                    plan.max_resolution)
+                                    plan.max_resolution, version=movie.current_version)
     return StartedPlayback(session, delivery.master_playlist_url(settings, movie.movie_id,
                                                                  token), resume)
 

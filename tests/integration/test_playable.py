@@ -11,6 +11,7 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 from chalice.test import HTTPResponse
 
@@ -212,7 +213,18 @@ def test_a_replacement_plays_the_old_version_until_the_new_one_is_playable(
     assert event(playable_event(second), runner) == "playable"
     now = browser.get(f"/api/video/{first.movie_id}/", headers=headers).json_body
     assert (now["status"], now["transcode"]["state"]) == ("playable", "playable")
-    assert f"/{second.version}/" in text(browser.get(playlist))
+    # A player already under way stays on the version it started, whichever rung it
+    # switches to; a new session plays the new one.
+    assert f"/{first.version}/" in text(browser.get(playlist))
+    assert f"/{first.version}/" in text(
+        browser.get(f"/api/video/{first.movie_id}/audio/media.m3u8?token={token}"))
+    session = jwt.decode(token, options={"verify_signature": False})["sid"]
+    stopped = browser.post("/api/playback/stop/", {"watch_session_id": session},
+                           headers=headers)
+    assert stopped.status_code < 300, stopped.json_body
+    fresh = started(browser, account, headers, first.movie_id)
+    assert f"/{second.version}/" in text(
+        browser.get(f"/api/video/{first.movie_id}/480p/media.m3u8?token={fresh}"))
     assert set(old_files) <= set(keys_under(stack, version_prefix(first)))  # viewers on it
 
     assert event(ready_event(second), runner) == "ready"
