@@ -2,9 +2,10 @@
 
 1. The one-pass ladder against the usual pipeline (one ffmpeg per rung): speed, PSNR and
    bytes per rung (bench/transcode_ladder.py).
-2. Time to first playable for a 2-minute and a 20-minute 1080p source: from the
-   transcoder's start, with the source in the emulator's bucket, to its `playable` event
-   (bench/first_playable.py).
+2. Time to first playable for a 2-minute and a 20-minute 1080p source: through the
+   pipeline (`make run`'s stack: from the upload's PUT to the master, every rendition's
+   first segment and the audio fetched through the API), beside the transcoder alone
+   (from its start to its `playable` event) (bench/first_playable.py).
 3. One pass against chunked with N = 1, 2, 4, and the cores seen
    (bench/chunked_transcode.py).
 """
