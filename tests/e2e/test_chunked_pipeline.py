@@ -36,7 +36,7 @@ from tests.e2e.test_transcoder_chunked import (
     decoded_frames,
     stream_span,
 )
-from tests.support.dev_stack import DevStack, running_dev_stack, wait_for
+from tests.support.dev_stack import DevStack, command_lines, running_dev_stack, wait_for
 from tests.support.media import render_sources
 
 pytestmark = pytest.mark.e2e
@@ -106,19 +106,10 @@ def _job_of(stack: DevStack, movie_id: str) -> dict[str, Any]:
 def _task_processes(run_id_part: str, *, anywhere: bool = False) -> list[int]:
     """Transcoder task processes whose command line carries `run_id_part` (at the end of
     an argument, or `anywhere` in one)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        wanted = run_id_part.encode()
-        if b"transcoder" in command and any(
-                (wanted in part) if anywhere else part.endswith(wanted) for part in command):
-            found.append(int(entry.name))
-    return found
+    wanted = run_id_part.encode()
+    return [pid for pid, command in command_lines()
+            if b"transcoder" in command and any(
+                (wanted in part) if anywhere else part.endswith(wanted) for part in command)]
 
 
 def _named_init(playlist: str) -> str:

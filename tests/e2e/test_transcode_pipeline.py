@@ -18,7 +18,13 @@ import pytest
 import requests
 
 from devstack.ffmpeg import ffmpeg_binary
-from tests.support.dev_stack import DevStack, decode_to_the_end, running_dev_stack, wait_for
+from tests.support.dev_stack import (
+    DevStack,
+    command_lines,
+    decode_to_the_end,
+    running_dev_stack,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-hls"
@@ -190,18 +196,9 @@ def test_a_killed_ffmpeg_is_retried_to_a_correct_result(stack: DevStack,
 
 def _ffmpeg_transcodes() -> list[int]:
     """ffmpeg processes writing HLS (the transcoder's), found through /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if command and b"ffmpeg" in Path(command[0].decode(errors="ignore")).name.encode() \
-                and b"hls" in b" ".join(command) and b"-filter_complex" in command:
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, command in command_lines()
+            if command and b"ffmpeg" in Path(command[0].decode(errors="ignore")).name.encode()
+            and b"hls" in b" ".join(command) and b"-filter_complex" in command]
 
 
 def playable_480p(stack: DevStack, clip_path: Path, title: str) -> dict[str, Any]:

@@ -146,3 +146,14 @@ def running_dev_stack(project_root: Path, log: Path, prefix: str,
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=20)
+
+
+def command_lines() -> Iterator[tuple[int, list[bytes]]]:
+    """Every process this user can see, with its arguments (read from /proc)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            yield int(entry.name), (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
