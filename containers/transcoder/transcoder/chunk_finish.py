@@ -10,6 +10,7 @@ it fetches) and, last, the master: nothing half-stitched is ever published.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 from pathlib import Path
@@ -28,13 +29,19 @@ from transcoder.errors import TranscodeFailed
 from transcoder.events import Event, ready_event
 from transcoder.ffmpeg_command import AUDIO_NAME, DEFAULT_SETTINGS, PLAYLIST_NAME
 from transcoder.ffmpeg_process import Deadline, run_ffmpeg
-from transcoder.hls import AAC_LC, avc_codec, render_media_playlist
+from transcoder.hls import avc_codec, render_media_playlist
 from transcoder.ladder import RenditionLadder
 from transcoder.probe import probe_source
 from transcoder.results import Rendition, TranscodeResult
 from transcoder.source import SourceInput
 from transcoder.thumbnails import plan_sprite, poster_command, render_vtt, sprite_command
-from transcoder.transcode import MASTER_PLAYLIST, SPRITE, THUMBNAIL, THUMBNAILS_VTT
+from transcoder.transcode import (
+    MASTER_PLAYLIST,
+    SPRITE,
+    THUMBNAIL,
+    THUMBNAILS_VTT,
+    rung_rendition,
+)
 
 if TYPE_CHECKING:
     from transcoder.chunk_job import TaskContext
@@ -95,22 +102,15 @@ def _renditions(ladder: RenditionLadder, first: dict[str, Any],
                 rungs: dict[str, list[dict[str, Any]]], audio: dict[str, Any] | None,
                 output: Path) -> tuple[Rendition, ...]:
     """As transcode.py describes a one-pass folder's, from the manifests' figures."""
-    import base64
-
     audio_rate = bitrates(audio["segments"]) if audio else None
     found = []
     for rung in ladder.rungs:
-        segments, described = rungs[rung.name], first["variants"][rung.name]
-        video = bitrates(segments)
-        codecs = avc_codec(base64.b64decode(described["init_bytes"]))
-        own = sum(s["bytes"] for s in segments) + len(base64.b64decode(described["init_bytes"]))
-        found.append(Rendition(
-            name=rung.name, width=rung.width, height=rung.height,
-            bandwidth=video.peak + (audio_rate.peak if audio_rate else 0),
-            average_bandwidth=video.average + (audio_rate.average if audio_rate else 0),
-            codecs=f"{codecs},{AAC_LC}" if audio_rate else codecs,
-            playlist=f"{rung.name}/{PLAYLIST_NAME}",
-            bytes=own + (output / rung.name / PLAYLIST_NAME).stat().st_size,
+        segments = rungs[rung.name]
+        init = base64.b64decode(first["variants"][rung.name]["init_bytes"])
+        own = sum(s["bytes"] for s in segments) + len(init)
+        found.append(rung_rendition(
+            rung, bitrates(segments), audio_rate, codecs=avc_codec(init),
+            bytes_=own + (output / rung.name / PLAYLIST_NAME).stat().st_size,
             segments=len(segments)))
     return tuple(found)
 

@@ -16,10 +16,11 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from transcoder import hls
 from transcoder.chunks import Chunk
 from transcoder.ffmpeg_command import INIT_NAME, SEGMENT_PATTERN
 from transcoder.fmp4 import fragment_timing, track_timing
-from transcoder.hls import MIN_PEAK_SEGMENT_SECONDS, Bitrates, MediaPlaylist, MediaSegment
+from transcoder.hls import Bitrates, MediaPlaylist, MediaSegment
 from transcoder.hls_output import ALIGNMENT_TOLERANCE_SECONDS
 from transcoder.stitch import TIME_TOLERANCE_SECONDS, ChunksDoNotFit, init_difference
 
@@ -113,11 +114,7 @@ def media_playlist(init: str, segments: list[dict[str, Any]],
 
 def bitrates(segments: list[dict[str, Any]]) -> Bitrates:
     """hls.measure_bitrates, from the sizes a manifest lists rather than files on disk."""
-    rates = [s["bytes"] * 8 / s["duration"] for s in segments
-             if s["duration"] >= MIN_PEAK_SEGMENT_SECONDS]
-    seconds = sum(s["duration"] for s in segments)
-    average = sum(s["bytes"] for s in segments) * 8 / seconds if seconds > 0 else 0.0
-    return Bitrates(peak=round(max(rates, default=average)), average=round(average))
+    return hls.bitrates([(int(s["bytes"]), float(s["duration"])) for s in segments])
 
 
 def _init(manifest: Manifest, variant: str) -> bytes:

@@ -115,10 +115,16 @@ def _attribute(line: str, name: str) -> str | None:
 
 def measure_bitrates(playlist: MediaPlaylist, folder: Path) -> Bitrates:
     """Rates from the segments' sizes on disk (the init segment, fetched once, aside)."""
-    sizes = [(folder / s.uri).stat().st_size for s in playlist.segments]
-    rates = [size * 8 / s.duration for size, s in zip(sizes, playlist.segments, strict=True)
-             if s.duration >= MIN_PEAK_SEGMENT_SECONDS]
-    average = sum(sizes) * 8 / playlist.duration if playlist.duration > 0 else 0.0
+    return bitrates([((folder / s.uri).stat().st_size, s.duration) for s in playlist.segments])
+
+
+def bitrates(segments: Sequence[tuple[int, float]]) -> Bitrates:
+    """Peak and average rates of segments given as (bytes, seconds)."""
+    rates = [size * 8 / seconds for size, seconds in segments
+             if seconds >= MIN_PEAK_SEGMENT_SECONDS]
+    total_seconds = sum(seconds for _, seconds in segments)
+    average = sum(size for size, _ in segments) * 8 / total_seconds \
+        if total_seconds > 0 else 0.0
     return Bitrates(peak=round(max(rates, default=average)), average=round(average))
 
 

@@ -164,13 +164,20 @@ def _rendition(rung: Rung, playlist: MediaPlaylist, output_dir: Path,
         codecs = avc_codec((folder / playlist.init_uri).read_bytes())
     except (OSError, ValueError) as error:
         raise TranscodeFailed(f"ffmpeg left unusable files in {rung.name}/: {error}") from error
+    return rung_rendition(rung, video_rate, audio_rate, codecs=codecs,
+                          bytes_=_bytes_under(folder), segments=len(playlist.segments))
+
+
+def rung_rendition(rung: Rung, video_rate: Bitrates, audio_rate: Bitrates | None, *,
+                   codecs: str, bytes_: int, segments: int) -> Rendition:
+    """A rung's variant with the shared audio rendition (`audio_rate`, when there is one)
+    added to its rates and codecs, as players download and decode them together."""
     return Rendition(
         name=rung.name, width=rung.width, height=rung.height,
         bandwidth=video_rate.peak + (audio_rate.peak if audio_rate else 0),
         average_bandwidth=video_rate.average + (audio_rate.average if audio_rate else 0),
         codecs=f"{codecs},{AAC_LC}" if audio_rate else codecs,
-        playlist=f"{rung.name}/{PLAYLIST_NAME}", bytes=_bytes_under(folder),
-        segments=len(playlist.segments),
+        playlist=f"{rung.name}/{PLAYLIST_NAME}", bytes=bytes_, segments=segments,
     )
 
 
