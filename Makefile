@@ -7,7 +7,8 @@ DEPS := $(VENV)/.deps-installed
 PIP_LOG := $(VENV)/pip.log
 PYTEST_ARGS ?=
 STAGE ?= dev
-# The web player's one npm dependency (hls.js), installed from web/package-lock.json.
+# The web player's npm dependencies (hls.js; swagger-ui-dist for /docs), installed from
+# web/package-lock.json without install scripts (swagger-ui-dist's would report telemetry).
 WEB_DEPS := web/node_modules/.package-lock.json
 # Debian packages when a command is missing (as root, or through sudo when there is one).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q
@@ -31,8 +32,8 @@ $(DEPS): requirements.txt requirements-dev.txt
 $(WEB_DEPS): web/package.json web/package-lock.json
 	@command -v npm > /dev/null || { echo "npm not found: installing Debian's nodejs and npm"; \
 		$(APT_INSTALL) nodejs npm > /dev/null || { apt-get update -q > /dev/null && $(APT_INSTALL) nodejs npm; }; }
-	@echo "installing the web player's hls.js into web/node_modules (about 10 s)"
-	@npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@echo "installing the web player's hls.js and Swagger UI into web/node_modules (about 10 s)"
+	@npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # The browser test drives Debian's Chromium (REELSTACK_CHROMIUM names another binary).
@@ -93,7 +94,7 @@ upload: $(DEPS)
 
 # The stage's CloudFormation template under build/$(STAGE)/ (sam.yaml + deployment.zip):
 # template-localstack.yml merged with the cloud stack by chalice package, wildcard-checked
-# and cfn-linted. `make package STAGE=prod`; README "Deploy to AWS" takes it from there.
+# and cfn-linted. `make package STAGE=prod`; docs/deploy.md takes it from there.
 package: $(DEPS)
 	@$(PY) -m cloud.package --stage $(STAGE)
 

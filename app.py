@@ -6,6 +6,7 @@ from chalice.app import Chalice, SQSEvent, WebsocketEvent
 
 from chalicelib.auth.account_mail import ACCOUNT_MAIL, send_account_mail
 from chalicelib.auth.admin_routes import account_admin_routes
+from chalicelib.auth.preference_routes import preference_routes
 from chalicelib.auth.routes import auth_routes
 from chalicelib.catalog.admin_routes import catalog_admin_routes
 from chalicelib.catalog.routes import catalog_routes
@@ -24,8 +25,10 @@ from chalicelib.playback.account_routes import playback_account_routes
 from chalicelib.playback.delivery import BINARY_SEGMENT_TYPES
 from chalicelib.playback.routes import playback_routes
 from chalicelib.transcode.admin_routes import transcode_admin_routes
+from chalicelib.transcode.outcomes import MOVIE_TRANSCODED
 from chalicelib.transcode.routes import upload_routes
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
+from chalicelib.transcode.subtitle_routes import subtitle_routes
 
 settings = get_settings()
 configure_logging(settings.log_level)
@@ -42,11 +45,14 @@ app.register_blueprint(catalog_routes)
 app.register_blueprint(catalog_admin_routes)
 app.register_blueprint(upload_routes)
 app.register_blueprint(transcode_admin_routes)
+app.register_blueprint(subtitle_routes)
+app.register_blueprint(preference_routes)
 app.register_blueprint(playback_account_routes)
 app.register_blueprint(playback_routes)
 app.register_blueprint(request_routes)
 app.register_blueprint(party.party_routes)
 register_notification(REQUEST_SETTLED, tell_requesters)
+register_notification(MOVIE_TRANSCODED, tell_requesters)  # transcode does not know requests
 register_notification(ACCOUNT_MAIL, send_account_mail)
 
 

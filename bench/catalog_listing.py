@@ -68,7 +68,7 @@ def main() -> None:
 
         from chalicelib.auth.service import ensure_admin
         from chalicelib.catalog.models import MovieModel
-        from chalicelib.core.dynamo import counting_dynamodb_calls
+        from tests.support.aws_calls import counting_dynamodb_calls
 
         started = time.perf_counter()
         ids = load_catalog(MOVIES)

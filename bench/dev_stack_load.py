@@ -205,6 +205,7 @@ def extra_heartbeats(users: Sequence[BenchUser], count: int,
     from pynamodb.exceptions import PynamoDBException
 
     from chalicelib.core.errors import ReelstackError
+    from chalicelib.playback.inputs import WatchPosition
     from chalicelib.playback.service import heartbeat
 
     workers = min(HEARTBEAT_WORKERS, len(users))
@@ -218,8 +219,8 @@ def extra_heartbeats(users: Sequence[BenchUser], count: int,
                 break
             user = mine[(n // workers) % len(mine)]
             try:
-                heartbeat(user.user_id, {"watch_session_id": user.session_id,
-                                         "position": n % 500})
+                heartbeat(user.user_id, WatchPosition(watch_session_id=user.session_id,
+                                                      position=n % 500))
             except (ReelstackError, PynamoDBException):
                 failures += 1
             sent += 1

@@ -51,6 +51,7 @@ import requests
 
 from bench.common import ROOT, deployed_emulator, free_port, running_api
 from bench.transcode_ladder import CACHE, make_source, run
+from devstack.transcoder_process import transcoder_pythonpath
 
 sys.path.insert(0, str(ROOT / "containers" / "transcoder"))
 
@@ -133,7 +134,7 @@ def long_source(ffmpeg: str, minutes: int) -> Path:
 def time_to_playable(stack: Emulator, key: str) -> float:
     """Seconds from starting the job to its `playable` event on the queue."""
     environment = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": stack.endpoint,
-                   "PYTHONPATH": str(TRANSCODER_DIR)}
+                   "PYTHONPATH": transcoder_pythonpath(TRANSCODER_DIR)}
     version = f"v{uuid.uuid4().hex[:8]}"
     command = [sys.executable, "-m", "transcoder", "run", "--source-bucket", stack.uploads,
                "--source-key", key, "--media-bucket", stack.media,
@@ -243,10 +244,11 @@ def pipeline_runs(sources: dict[int, Path], runs: int) -> dict[int, list[Pipelin
 def pipeline_run(uploads: str, staged: str, title: str) -> PipelineRun:
     """One upload, from its PUT to playable, on a stack of its own; the stack is stopped
     after and the transcoder waited for, so the next run has the machine to itself."""
+    from chalicelib.catalog.inputs import NewMovie
     from chalicelib.catalog.movies import create_movie
     from chalicelib.core.clients import aws_client
 
-    movie_id = create_movie({"title": title}).movie_id
+    movie_id = create_movie(NewMovie(title=title)).movie_id
     key = f"videos/{movie_id}/source.mp4"
     s3 = aws_client("s3")
     try:

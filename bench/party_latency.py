@@ -27,10 +27,10 @@ def main() -> None:
 
         from chalicelib.core import envvars
         from chalicelib.core.clients import aws_client
-        from chalicelib.core.dynamo import counting_dynamodb_calls
         from chalicelib.core.settings import get_settings, reload_settings
         from devstack.ws_gateway import LocalWebSocketGateway
         from tests.support.api import Browser
+        from tests.support.aws_calls import counting_dynamodb_calls
         from tests.support.catalog import token_headers
         from tests.support.factories import make_account
         from tests.support.hls import make_playable_movie

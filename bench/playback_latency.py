@@ -69,7 +69,7 @@ def report(http: requests.Session, api: str, movie_id: str) -> None:
 def calls_per_request(movie_id: str) -> dict[str, int]:
     from chalice.test import Client
 
-    from chalicelib.core.dynamo import counting_dynamodb_calls
+    from tests.support.aws_calls import counting_dynamodb_calls
 
     app = importlib.import_module("app").app
     counts: dict[str, int] = {}

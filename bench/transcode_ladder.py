@@ -9,9 +9,11 @@ source and throwing it away. Quality is PSNR of each rendition (read back throug
 playlist) against the source scaled to the rendition's size; bytes per rendition are
 what a viewer of it fetches (its segments, and ours the shared audio too).
 
-    .venv/bin/python -m bench.transcode_ladder [--tuning SIDE=PRESET,CRF,PARAMS ...]
+    .venv/bin/python -m bench.transcode_ladder [--repeat N] [--tuning SIDE=PRESET,CRF,PARAMS ...]
 
-The options only help tune: without them the settings are the ones the task ships with.
+--repeat runs the two pipelines N times, alternately, and reports medians and spread (on a
+shared machine one run's ratio moves by several percent). The other options only help
+tune: without them the settings are the ones the task ships with.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-# The transcoder is its own program (its image holds only containers/transcoder).
+# The transcoder is its own program (its image: containers/transcoder, chalicelib/contracts).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "containers" / "transcoder"))
 
 from transcoder.binaries import find_media_tools
@@ -49,6 +52,11 @@ _PSNR = re.compile(r"PSNR y:(?P<y>[\d.]+|inf) u:[\d.inf]+ v:[\d.inf]+ average:(?
 class Timing:
     wall: float
     cpu: float  # user + system of the ffmpeg children (and their threads)
+
+
+def median_timing(timings: Sequence[Timing]) -> Timing:
+    return Timing(statistics.median(t.wall for t in timings),
+                  statistics.median(t.cpu for t in timings))
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,17 @@ def _bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
+def report_repeats(usual: Sequence[Timing], mine: Sequence[Timing]) -> None:
+    """Each run's CPU ratio, paired with the usual run just before it, and their spread."""
+    ratios = [u.cpu / m.cpu for u, m in zip(usual, mine, strict=True)]
+    print(f"\n  {len(ratios)} runs each, alternately; CPU s usual "
+          f"{', '.join(f'{t.cpu:.1f}' for t in usual)}; ours "
+          f"{', '.join(f'{t.cpu:.1f}' for t in mine)}")
+    print(f"  CPU ratio per pair: {', '.join(f'{r:.2f}x' for r in ratios)}; median "
+          f"{statistics.median(ratios):.2f}x, spread {min(ratios):.2f}-{max(ratios):.2f}x "
+          f"(the table shows medians)")
+
+
 def report(source: Path, floor: Timing, usual: Ladder, mine: Ladder,
            quality: dict[int, tuple[float, float]]) -> None:
     print(f"\nHLS ladder from {SOURCE_SECONDS} s of {WIDTH}x{HEIGHT} {FPS} fps testsrc2 + "
@@ -210,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tuning", action="append", type=_tuning, metavar="SIDE=P,CRF,PARAMS",
                         help="the x264 tuning from that short side up (repeat; replaces all)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run both pipelines N times, alternately; report medians")
     parser.add_argument("--threads", type=int, default=DEFAULT_SETTINGS.thread_budget,
                         help="the x264s' thread budget (0: the cores)")
     args = parser.parse_args(argv)
@@ -222,14 +243,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         print("decoding only ...", flush=True)
         floor = decode_only(ffmpeg, source)
-        print("the usual pipeline ...", flush=True)
-        usual = usual_pipeline(ffmpeg, source, work / "usual")
-        print("reelstack's transcode() ...", flush=True)
-        mine = ours(source, work / "ours", settings)
+        usuals, mines = [], []
+        for run_number in range(max(1, args.repeat)):
+            print(f"the usual pipeline (run {run_number + 1}) ...", flush=True)
+            usuals.append(usual_pipeline(ffmpeg, source, work / f"usual-{run_number}"))
+            print(f"reelstack's transcode() (run {run_number + 1}) ...", flush=True)
+            mines.append(ours(source, work / f"ours-{run_number}", settings))
+        # Both encoders are deterministic (x264 with fixed threads), so the first run's
+        # output stands for all; the timings are the medians.
+        usual = dataclasses.replace(usuals[0], timing=median_timing([u.timing for u in usuals]))
+        mine = dataclasses.replace(mines[0], timing=median_timing([m.timing for m in mines]))
         print("measuring PSNR ...", flush=True)
         quality = {h: (psnr(ffmpeg, usual.playlists[h], source, h),
                        psnr(ffmpeg, mine.playlists[h], source, h)) for h in HEIGHTS}
         report(source, floor, usual, mine, quality)
+        if len(usuals) > 1:
+            report_repeats([u.timing for u in usuals], [m.timing for m in mines])
         warning = _busy_warning(usual.timing, mine.timing)
         if warning:
             print(warning)

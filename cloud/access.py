@@ -99,6 +99,10 @@ FUNCTIONS: dict[str, FunctionAccess] = {
                  _objects("media", WRITE, DELETE, LIST)),
         send_to=("movie_requests", "notifications"),
         read_ingest=True,
+        # A large source is fetched by a task of the transcoder's (acquire_tasks.py),
+        # stopped if it goes silent before the next one starts.
+        run_transcoder=True,
+        stop_transcoders=True,
     ),
     # Watch parties' WebSocket API (chalicelib/party/sockets.py): a connect registers the
     # connection (it cannot be posted to yet); messages and disconnects tell the others.

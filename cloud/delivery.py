@@ -4,7 +4,7 @@ The bucket stays private: CloudFront reads it through an origin access control, 
 bucket policy lets that one distribution read `videos/` and nothing else. Every request
 must carry a URL signed with a key of the distribution's key group; the functions sign
 with the private key kept in a Secrets Manager secret (set after the first deploy, see
-README "Deploy to AWS"). Query strings are left out of the cache key, so every viewer's
+docs/deploy.md). Query strings are left out of the cache key, so every viewer's
 signed URL for a segment hits the same cached object.
 """
 
@@ -57,7 +57,7 @@ def delivery_resources(stack: StackResources) -> dict[str, Any]:
             "Properties": {
                 "Name": sub(f"${{{names.PREFIX}}}/media-signing-key"),
                 "Description": "PEM private key of the media key group's public key; put it "
-                               "here after the first deploy (README: Deploy to AWS).",
+                               "here after the first deploy (docs/deploy.md).",
             },
         },
         names.MEDIA_CORS_POLICY: _cors_policy(),

@@ -2,7 +2,8 @@
 
 1. Check that every function the app defines has an access declaration (cloud/access.py)
    consuming the queue it listens to, and write each declaration's policy file.
-2. Write the merge template: template-localstack.yml plus the cloud stack (cloud/template.py).
+2. Write the merge template: template-localstack.yml plus the cloud stack (cloud/template.py)
+   and the API's documentation (cloud/api_docs.py; the OpenAPI document as openapi.json).
 3. `chalice package --merge-template`: the functions, the API and the deployment package
    (Chalice pip-installs requirements.txt as Lambda wheels; it reuses the zip while the
    code and requirements are unchanged).
@@ -23,8 +24,10 @@ from typing import Any
 
 import yaml
 
+from chalicelib.core.openapi import openapi_document
 from chalicelib.core.settings import Settings, get_settings
 from cloud.access import FUNCTIONS, FunctionAccess
+from cloud.api_docs import documentation_resources
 from cloud.functions import API_HANDLER, function_logical_id, write_policy_files
 from cloud.least_privilege import managed_policies, wildcards
 from cloud.stack import StackResources
@@ -77,8 +80,13 @@ def write_merge_template(stage: str, out_dir: Path) -> tuple[Path, dict[str, Fun
     write_policy_files(ROOT, FUNCTIONS, StackResources(base))
     settings = Settings.from_env(stage_environment(stage))
     out_dir.mkdir(parents=True, exist_ok=True)
+    template = merge_template(base, settings, functions)
+    # The API's OpenAPI document beside the template, and in API Gateway's documentation.
+    document = openapi_document(importlib.import_module("app").app)
+    (out_dir / "openapi.json").write_text(json.dumps(document, indent=2))
+    template["Resources"] |= documentation_resources(document)
     path = out_dir / "merge-template.yaml"
-    path.write_text(yaml.safe_dump(merge_template(base, settings, functions), sort_keys=False))
+    path.write_text(yaml.safe_dump(template, sort_keys=False))
     return path, functions
 
 

@@ -31,8 +31,10 @@ STOP_TIMEOUT_SECONDS = 120  # Fargate's most: the job kills ffmpeg and takes bac
 LOG_RETENTION_DAYS = 30
 KEEP_IMAGES = 10
 
-# What the task itself may do: read sources, publish renditions, report on the queue.
-TASK_OBJECTS = (Objects("uploads", "videos/", frozenset({READ})),
+# What the task itself may do: read sources, publish renditions, report on the queue; as
+# `acquire`, stream a requested movie's source into the uploads bucket and report on the
+# movie-requests queue.
+TASK_OBJECTS = (Objects("uploads", "videos/", frozenset({READ, WRITE})),
                 Objects("media", "videos/", frozenset({WRITE, DELETE})))
 
 # CloudWatch metrics the task's log lines become (see transcoder/events.py LoggedEventSink).
@@ -114,7 +116,8 @@ def _execution_policy() -> Json:
 def _task_policy(stack: StackResources) -> Json:
     return policy_document([
         *object_statements(TASK_OBJECTS, stack),
-        statement("ReportEvents", ["sqs:SendMessage"], [stack.queue_arn("transcode_events")]),
+        statement("ReportEvents", ["sqs:SendMessage"], [stack.queue_arn("transcode_events"),
+                                                        stack.queue_arn("movie_requests")]),
     ])
 
 
@@ -222,4 +225,12 @@ def transcoder_environment(settings: Settings) -> dict[str, Any]:
         envvars.ECS_SUBNETS: {"Fn::Join": [",", ref("TranscoderSubnetIds")]},
         envvars.ECS_SECURITY_GROUPS: ref(names.TRANSCODER_SECURITY_GROUP),
         envvars.ECS_ASSIGN_PUBLIC_IP: ref("TranscoderAssignPublicIp"),
+        # The chunk tasks' size (0: the task definition's), the acquire task's (movie
+        # requests' large sources) and when it is used.
+        envvars.TRANSCODE_CHUNK_TASK_CPU: str(settings.transcoding.chunk_task_cpu),
+        envvars.TRANSCODE_CHUNK_TASK_MEMORY: str(settings.transcoding.chunk_task_memory),
+        envvars.SOURCE_TASK_ABOVE_BYTES: str(settings.movie_requests.task_above_bytes),
+        envvars.ACQUIRE_TASK_CPU: str(settings.movie_requests.task_cpu),
+        envvars.ACQUIRE_TASK_MEMORY: str(settings.movie_requests.task_memory),
+        envvars.ACQUIRE_SILENCE_SECONDS: str(settings.movie_requests.task_silence_seconds),
     }

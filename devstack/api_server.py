@@ -52,6 +52,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.validation import ascii_int
 from devstack.environment import PROJECT_ROOT
+from devstack.task_runners import register_local_runners
 
 MAX_URL_BYTES = 8192
 MAX_HEADER_BYTES = 10240
@@ -199,6 +200,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default="local")
     args = parser.parse_args()
+    register_local_runners()  # admin routes retry transcodes
     # The stage's environment from .chalice/config.json, then the app, as chalice local.
     config = CLIFactory(str(PROJECT_ROOT), environ=os.environ).create_config_obj(
         chalice_stage_name=args.stage)

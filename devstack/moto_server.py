@@ -40,6 +40,7 @@ from devstack.moto_mail import MailRouteDispatcher
 from devstack.moto_persistence import install, split_state_dir
 from devstack.moto_table_locks import per_table
 from devstack.moto_transactions import transact_write_items
+from devstack.processes import exit_at_once
 
 # Read by this dev-stack process only, never by the app: it is not in chalicelib's envvars.
 LEGACY = "REELSTACK_MOTO_LEGACY"
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if persistence is not None:
             persistence.close()
+    exit_at_once(0)  # stopped and saved: the teardown of moto's modules is seconds of nothing
 
 
 if __name__ == "__main__":

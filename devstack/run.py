@@ -35,8 +35,15 @@ from devstack.dispatcher import EventDispatcher
 from devstack.emulator import Emulator, find_or_start
 from devstack.environment import PROJECT_ROOT, STATE_DIR, use_local_environment
 from devstack.ffmpeg import ffmpeg_binary
-from devstack.processes import ChildGroup, ProcessId, die_with_parent, port_in_use
+from devstack.processes import (
+    ChildGroup,
+    ProcessId,
+    die_with_parent,
+    exit_at_once,
+    port_in_use,
+)
 from devstack.stack_state import StackAlreadyRunning, StackRecord, StackState
+from devstack.task_runners import register_local_runners
 from devstack.web_server import WebConfig, WebServer, hls_available
 from devstack.ws_gateway import LocalWebSocketGateway
 
@@ -117,8 +124,8 @@ def main() -> None:
         claim_ports(state, args.host, ports)
     except KeyboardInterrupt:
         return
-    sys.exit(run_stack(args.host, args.port, args.web_port, state,
-                       None if args.ephemeral else args.state_dir, ws_port=args.ws_port))
+    exit_at_once(run_stack(args.host, args.port, args.web_port, state,
+                           None if args.ephemeral else args.state_dir, ws_port=args.ws_port))
 
 
 def claim_ports(state: StackState, host: str, ports: list[int]) -> None:
@@ -160,14 +167,22 @@ def run_stack(host: str, port: int, web_port: int, state: StackState,
     try:
         settings = reload_settings()
         configure_logging(settings.log_level)
+        register_local_runners()  # the dispatcher's handlers start transcoders here
         started = time.monotonic()
         emulator = find_or_start(settings.endpoint_url or "", STATE_DIR / "emulator.log",
                                  group, emulator_state)
         state.save(_recorded(record, group))
         deploy_stack(settings)
+        # Items kept from before the requests table had kinds (imported here: the models
+        # bind their tables to the settings of the moment).
+        from chalicelib.movie_requests.models import add_missing_kinds
+        add_missing_kinds()
         api = start_api(host, port, group)
         state.save(_recorded(record, group))
-        dispatcher = EventDispatcher(importlib.import_module("app").app)
+        # Short long polls: on Ctrl-C a poll in flight holds up the dispatcher's stop and
+        # then moto's (its server waits up to 5 s for requests in progress), and a quiet
+        # queue's extra polls cost next to nothing; a message is delivered at once either way.
+        dispatcher = EventDispatcher(importlib.import_module("app").app, wait_seconds=1)
         dispatcher.start()
         gateway.start(importlib.import_module("app").app)
         if web_url:

@@ -2,7 +2,9 @@
 
 `web/public/` is the page; `/vendor/hls.min.js` comes from the npm package the Makefile
 installs into `web/node_modules/`; `/config.js` tells the page where the API is (and how
-many catalog cards a page holds, REELSTACK_WEB_PAGE_SIZE, 12 unless set). Paths
+many catalog cards a page holds, REELSTACK_WEB_PAGE_SIZE, 12 unless set). `/docs` is
+Swagger UI (npm's swagger-ui-dist, installed the same way) on the API's
+`/api/openapi.json`; its "Authorize" takes an access token as Bearer. Paths
 without a file extension answer `index.html`, so links such as `/activate/{uid}/{token}/`
 (from the e-mails) and `/movie/{id}` open the single-page app on that route.
 """
@@ -26,6 +28,9 @@ WEB_ROOT = PROJECT_ROOT / "web"
 PAGE_ROOT = WEB_ROOT / "public"
 HLS_DIST = WEB_ROOT / "node_modules" / "hls.js" / "dist"
 VENDORED = {"hls.min.js", "hls.min.js.map"}
+SWAGGER_DIST = WEB_ROOT / "node_modules" / "swagger-ui-dist"
+SWAGGER_FILES = {"swagger-ui-bundle.js", "swagger-ui-bundle.js.map", "swagger-ui.css",
+                 "swagger-ui.css.map", "favicon-32x32.png"}
 PAGE_SIZE_VARIABLE = "REELSTACK_WEB_PAGE_SIZE"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
          ".html": "text/html", ".svg": "image/svg+xml", ".map": "application/json",
@@ -34,6 +39,10 @@ TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css"
 
 def hls_available() -> bool:
     return (HLS_DIST / "hls.min.js").is_file()
+
+
+def swagger_available() -> bool:
+    return (SWAGGER_DIST / "swagger-ui-bundle.js").is_file()
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,21 @@ class WebConfig:
     def script(self) -> bytes:
         config = {"apiUrl": self.api_url, "pageSize": self.page_size}
         return f"window.REELSTACK_CONFIG = {json.dumps(config)};\n".encode()
+
+    def docs_page(self) -> bytes:
+        """Swagger UI on the API's document; the document names the API as its server,
+        so "Try it out" calls the API (this origin is one the API allows)."""
+        options = {"url": f"{self.api_url}/api/openapi.json", "dom_id": "#swagger-ui",
+                   "persistAuthorization": True, "withCredentials": True}
+        return (
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            "<title>Reelstack API</title>"
+            '<link rel="icon" href="/docs/favicon-32x32.png">'
+            '<link rel="stylesheet" href="/docs/swagger-ui.css"></head>\n'
+            '<body><div id="swagger-ui"></div>'
+            '<script src="/docs/swagger-ui-bundle.js"></script>\n'
+            f"<script>window.ui = SwaggerUIBundle({json.dumps(options)});</script>"
+            "</body></html>\n").encode()
 
 
 def _handler(config: WebConfig) -> type[BaseHTTPRequestHandler]:
@@ -64,6 +88,8 @@ def _handler(config: WebConfig) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlsplit(self.path).path)
             if path == "/config.js":
                 return self._send(config.script(), "text/javascript", with_body)
+            if path in ("/docs", "/docs/"):
+                return self._send(config.docs_page(), "text/html", with_body)
             file = _resolve(path)
             if file is None:
                 return self._send(b"Not found\n", "text/plain", with_body, HTTPStatus.NOT_FOUND)
@@ -94,6 +120,10 @@ def _resolve(path: str) -> Path | None:
     if path.startswith("/vendor/"):
         name = path.removeprefix("/vendor/")
         return HLS_DIST / name if name in VENDORED and (HLS_DIST / name).is_file() else None
+    if path.startswith("/docs/"):
+        name = path.removeprefix("/docs/")
+        found = SWAGGER_DIST / name
+        return found if name in SWAGGER_FILES and found.is_file() else None
     candidate = (PAGE_ROOT / path.lstrip("/")).resolve()
     if not candidate.is_relative_to(PAGE_ROOT.resolve()):
         return None

@@ -29,16 +29,24 @@ os.environ.update({
 })
 os.environ.pop("AWS_PROFILE", None)
 
-from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import deploy_stack
 from devstack.emulator import Emulator, find_or_start, identify, start_moto
+from devstack.task_runners import register_local_runners
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.iam import DeployedPolicies, recording_aws_calls
 from tests.support.network import free_port
 from tests.support.stack import empty_stack
 
 TEST_ENDPOINT = "REELSTACK_TEST_ENDPOINT"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def local_task_runners() -> None:
+    """The local stack's runners, registered as its processes register them at start
+    (they are not in the Lambda package)."""
+    register_local_runners()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -45,9 +44,6 @@ class Account:
         return cls(user.user_id, str(user.email), user.role, user.is_active, user.plan_id,
                    int(user.token_generation or 0),
                    user.display_name or DEFAULT_DISPLAY_NAME)
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.user_id, "email": self.email, "role": self.role}
 
 
 def normalize_email(email: object) -> str:

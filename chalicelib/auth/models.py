@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    DiscriminatorAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -57,7 +58,7 @@ class UserModel(Model):
     email_index = EmailIndex()
 
 
-class TokenUserIndex(GlobalSecondaryIndex["TokenModel"]):
+class TokenUserIndex(GlobalSecondaryIndex["TokenKey"]):
     class Meta:
         index_name = "user-index"
         projection = KeysOnlyProjection()
@@ -66,13 +67,30 @@ class TokenUserIndex(GlobalSecondaryIndex["TokenModel"]):
 
 
 @settings_table(lambda tables: tables.tokens)
-class TokenModel(Model):
-    """One table for every expiring auth record, told apart by `kind` and key prefix.
+class TokenKey(Model):
+    """A tokens-table item as the keys-only user index holds it: its key and its user. The
+    index projects no `kind`, and a discriminated model filters each query on it, so the
+    index is read through this plain view."""
 
-    - `family#<id>`: a refresh-token family; `revoked` ends every token in it.
-    - `refresh#<jti>`: one refresh token; `state` is active, then rotated (when, and into
-      which token, so that an immediate repeat can be answered: refresh_tokens.py).
-    - `activation#<sha256>`, `reset#<sha256>`: one-time tokens, stored hashed; a reset
+    class Meta:
+        pass
+
+    token_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(null=True)
+
+    user_index = TokenUserIndex()
+
+
+@settings_table(lambda tables: tables.tokens)
+class TokenModel(Model):
+    """One table for every expiring auth record, told apart by `kind` (PynamoDB's
+    discriminator, stored in the `kind` attribute items have always had, so items written
+    before it read as their class) and by key prefix:
+
+    - `family#<id>` (TokenFamily): a refresh-token family; `revoked` ends every token in it.
+    - `refresh#<jti>` (RefreshToken): active, then rotated (when, and into which token, so
+      that an immediate repeat can be answered: refresh_tokens.py).
+    - `activation#<sha256>`, `reset#<sha256>` (one-time tokens, stored hashed); a reset
       token remembers the account's token generation it was issued under.
     - `login#<email>`, `mail#<email>`, `client-mail#<ip>`: throttling counters.
     """
@@ -81,17 +99,48 @@ class TokenModel(Model):
         pass
 
     token_id = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()
+    kind = DiscriminatorAttribute(attr_name="kind")
     user_id = UnicodeAttribute(null=True)
-    family_id = UnicodeAttribute(null=True)
-    state = UnicodeAttribute(null=True)
-    revoked = BooleanAttribute(null=True)
-    used = BooleanAttribute(null=True)
-    hits = NumberAttribute(null=True)
-    window_start = NumberAttribute(null=True)
-    generation = NumberAttribute(null=True)  # reset tokens: the account's token generation
-    rotated_at = NumberAttribute(null=True)  # refresh tokens: when it was traded in
-    successor = UnicodeAttribute(null=True)  # refresh tokens: the jti it was traded for
     expires_at = NumberAttribute()  # the table's TTL attribute: epoch seconds
 
-    user_index = TokenUserIndex()
+
+class TokenFamily(TokenModel, discriminator="family"):
+    revoked = BooleanAttribute(null=True)
+
+
+class RefreshToken(TokenModel, discriminator="refresh"):
+    family_id = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(null=True)  # active, then rotated
+    rotated_at = NumberAttribute(null=True)  # when it was traded in
+    successor = UnicodeAttribute(null=True)  # the jti it was traded for
+
+
+class OneTimeToken(TokenModel):
+    used = BooleanAttribute(null=True)
+
+
+class ActivationToken(OneTimeToken, discriminator="activation"):
+    pass
+
+
+class ResetToken(OneTimeToken, discriminator="reset"):
+    generation = NumberAttribute(null=True)  # the account's token generation at issue
+
+
+class ThrottleCounter(TokenModel):
+    """Uses within a fixed window (throttle.py)."""
+
+    hits = NumberAttribute(null=True)
+    window_start = NumberAttribute(null=True)
+
+
+class LoginFailures(ThrottleCounter, discriminator="login-failures"):
+    pass
+
+
+class AddressMail(ThrottleCounter, discriminator="address-mail"):
+    pass
+
+
+class ClientMail(ThrottleCounter, discriminator="client-mail"):
+    pass

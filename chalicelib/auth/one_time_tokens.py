@@ -10,7 +10,7 @@ from enum import Enum
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.auth.models import TokenModel
+from chalicelib.auth.models import ActivationToken, OneTimeToken, ResetToken
 
 
 class OneTimePurpose(Enum):
@@ -25,6 +25,10 @@ class OneTimePurpose(Enum):
     def lifetime_seconds(self) -> int:
         return self.value[1]
 
+    @property
+    def model(self) -> type[OneTimeToken]:
+        return ResetToken if self is OneTimePurpose.RESET else ActivationToken
+
 
 def _token_id(purpose: OneTimePurpose, raw: str) -> str:
     return f"{purpose.kind}#{hashlib.sha256(raw.encode()).hexdigest()}"
@@ -34,10 +38,11 @@ def issue_one_time(purpose: OneTimePurpose, user_id: str, generation: int | None
     """A new token; `generation` (reset tokens) is the account's token generation now: a
     completed reset moves the account past it, voiding every other link issued before."""
     raw = secrets.token_urlsafe(32)
-    TokenModel(
-        _token_id(purpose, raw), kind=purpose.kind, user_id=user_id, used=False,
-        generation=generation, expires_at=int(time.time()) + purpose.lifetime_seconds,
-    ).save()
+    token = purpose.model(_token_id(purpose, raw), user_id=user_id, used=False,
+                          expires_at=int(time.time()) + purpose.lifetime_seconds)
+    if isinstance(token, ResetToken):
+        token.generation = generation
+    token.save()
     return raw
 
 
@@ -45,25 +50,25 @@ def issued_generation(purpose: OneTimePurpose, raw: str) -> int:
     """The account generation the token was issued under (0 when it has none, or is no
     token at all: redeeming it then fails anyway)."""
     try:
-        record = TokenModel.get(_token_id(purpose, raw), consistent_read=True)
+        record = purpose.model.get(_token_id(purpose, raw), consistent_read=True)
     except DoesNotExist:
         return 0
-    return int(record.generation or 0)
+    return int(record.generation or 0) if isinstance(record, ResetToken) else 0
 
 
 def redeem_within(transaction: TransactWrite, purpose: OneTimePurpose, user_id: str,
                   raw: str) -> None:
     """Mark the token used in `transaction`, which then fails unless the token is valid:
     issued for this purpose and user, unused and unexpired."""
-    record = TokenModel(_token_id(purpose, raw))
+    record = purpose.model(_token_id(purpose, raw))
     transaction.update(
         record,
-        actions=[TokenModel.used.set(True)],
+        actions=[OneTimeToken.used.set(True)],
         condition=(
-            TokenModel.token_id.exists()
-            & (TokenModel.kind == purpose.kind)
-            & (TokenModel.user_id == user_id)
-            & (TokenModel.used == False)  # noqa: E712
-            & (TokenModel.expires_at > int(time.time()))
+            OneTimeToken.token_id.exists()
+            & (OneTimeToken.kind == purpose.model)
+            & (OneTimeToken.user_id == user_id)
+            & (OneTimeToken.used == False)  # noqa: E712
+            & (OneTimeToken.expires_at > int(time.time()))
         ),
     )

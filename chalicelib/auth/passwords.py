@@ -39,8 +39,9 @@ def needs_rehash(encoded: str) -> bool:
     return found is None or tuple(map(int, found.groups())) != (MEMORY_KIB, ITERATIONS, LANES)
 
 
-def check_new_password(password: object, confirmation: object, field: str = "password") -> str:
-    if not isinstance(password, str) or not password:
+def check_new_password(password: str, confirmation: str | None,
+                       field: str = "password") -> str:
+    if not password:
         raise InvalidInput(f"{field} is required.", field=field)
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise InvalidInput(

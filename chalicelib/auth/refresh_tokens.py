@@ -17,13 +17,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
-from chalicelib.auth.models import TokenModel
-from chalicelib.core.dynamo import back_off, transaction_connection
+from chalicelib.auth.models import RefreshToken, TokenFamily, TokenKey, TokenModel
+from chalicelib.core.dynamo import CONDITION_FAILED, NamedTransaction, back_off
 from chalicelib.core.errors import Unauthorized
 from chalicelib.core.settings import Settings
 
@@ -31,16 +31,17 @@ ACTIVE, ROTATED = "active", "rotated"
 FAMILY_PREFIX, REFRESH_PREFIX = "family#", "refresh#"
 Clock = Callable[[], float]
 CONFLICT_RETRIES = 4  # transactions on the same token that collide (not a reuse)
+Token = TypeVar("Token", bound=TokenModel)
 
 
 def start_family(settings: Settings, user_id: str) -> tuple[str, Claims]:
     """A new login: a new family and its first refresh token."""
     family_id = uuid.uuid4().hex
     token, claims = _issue(settings, user_id, family_id)
-    with TransactWrite(connection=transaction_connection()) as transaction:
-        transaction.save(TokenModel(FAMILY_PREFIX + family_id, kind="family", user_id=user_id,
-                                    revoked=False, expires_at=claims.expires_at))
-        transaction.save(_record(claims, family_id))
+    with NamedTransaction() as transaction:
+        transaction.save("family", TokenFamily(FAMILY_PREFIX + family_id, user_id=user_id,
+                                               revoked=False, expires_at=claims.expires_at))
+        transaction.save("token", _record(claims, family_id))
     return token, claims
 
 
@@ -49,30 +50,29 @@ def rotate(settings: Settings, token: str, clock: Clock = time.time
     """Trade a refresh token for the next one: (user_id, new token, its claims)."""
     claims = verify(settings, token, TokenKind.REFRESH)
     family_id = str(claims.extra.get("fam", ""))
-    family = _get(FAMILY_PREFIX + family_id, clock())
+    family = _get(TokenFamily, FAMILY_PREFIX + family_id, clock())
     if family is None or family.revoked:
         raise Unauthorized("This session has ended; sign in again.", reason="token_revoked")
     new_token, new_claims = _issue(settings, claims.subject, family_id)
-    used = TokenModel(REFRESH_PREFIX + claims.token_id)
+    used = RefreshToken(REFRESH_PREFIX + claims.token_id)
     for attempt in range(CONFLICT_RETRIES):
         now = clock()
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.update(used, actions=[
-                    TokenModel.state.set(ROTATED), TokenModel.rotated_at.set(int(now)),
-                    TokenModel.successor.set(new_claims.token_id),
-                ], condition=TokenModel.state == ACTIVE)
-                transaction.update(family,
-                                   actions=[TokenModel.expires_at.set(new_claims.expires_at)],
-                                   condition=TokenModel.revoked == False)  # noqa: E712
-                transaction.save(_record(new_claims, family_id))
+            with NamedTransaction() as transaction:
+                transaction.update("used", used, actions=[
+                    RefreshToken.state.set(ROTATED), RefreshToken.rotated_at.set(int(now)),
+                    RefreshToken.successor.set(new_claims.token_id),
+                ], condition=RefreshToken.state == ACTIVE)
+                transaction.update("family", family,
+                                   actions=[TokenFamily.expires_at.set(new_claims.expires_at)],
+                                   condition=TokenFamily.revoked == False)  # noqa: E712
+                transaction.save("successor", _record(new_claims, family_id))
         except TransactWriteError as error:
-            # PynamoDB sends puts before updates: [new record, used token, family].
-            reasons = [r.code if r else None for r in error.cancellation_reasons]
-            if "ConditionalCheckFailed" not in reasons:  # collided with a concurrent one
+            reasons = transaction.reasons(error)
+            if CONDITION_FAILED not in reasons.values():  # collided with a concurrent one
                 back_off(attempt, 0.02)
                 continue
-            if reasons[2:3] == ["ConditionalCheckFailed"]:
+            if reasons["family"] == CONDITION_FAILED:
                 raise Unauthorized("This session has ended; sign in again.",
                                    reason="token_revoked") from None
             # Presented twice: the token (or a copy of it) was already traded in.
@@ -91,11 +91,11 @@ def _successor_within_grace(settings: Settings, claims: Claims, now: float
                             ) -> tuple[str, Claims] | None:
     """The token `claims` was just traded for, signed again, if this is a repeat within
     the grace window and that successor is still unused; else None (a reuse)."""
-    used = _get(REFRESH_PREFIX + claims.token_id, now)
+    used = _get(RefreshToken, REFRESH_PREFIX + claims.token_id, now)
     if (used is None or used.state != ROTATED or not used.successor
             or used.rotated_at is None or now - used.rotated_at > settings.refresh_grace_seconds):
         return None
-    successor = _get(REFRESH_PREFIX + used.successor, now)
+    successor = _get(RefreshToken, REFRESH_PREFIX + used.successor, now)
     if successor is None or successor.state != ACTIVE:
         return None  # the chain moved on: this token is not the immediately previous one
     return issue(settings, TokenKind.REFRESH, claims.subject, settings.refresh_token_seconds,
@@ -113,15 +113,15 @@ def revoke(settings: Settings, token: str) -> None:
 
 
 def revoke_family(family_id: str) -> None:
-    family = _get(FAMILY_PREFIX + family_id)
+    family = _get(TokenFamily, FAMILY_PREFIX + family_id)
     if family is not None:
-        family.update(actions=[TokenModel.revoked.set(True)])
+        family.update(actions=[TokenFamily.revoked.set(True)])
 
 
 def revoke_all(user_id: str) -> int:
     """End every session of the user (password reset, account deletion)."""
     families = [
-        key.token_id for key in TokenModel.user_index.query(user_id)
+        key.token_id for key in TokenKey.user_index.query(user_id)
         if key.token_id.startswith(FAMILY_PREFIX)
     ]
     for token_id in families:
@@ -134,14 +134,14 @@ def _issue(settings: Settings, user_id: str, family_id: str) -> tuple[str, Claim
                  fam=family_id)
 
 
-def _record(claims: Claims, family_id: str) -> TokenModel:
-    return TokenModel(REFRESH_PREFIX + claims.token_id, kind="refresh", user_id=claims.subject,
-                      family_id=family_id, state=ACTIVE, expires_at=claims.expires_at)
+def _record(claims: Claims, family_id: str) -> RefreshToken:
+    return RefreshToken(REFRESH_PREFIX + claims.token_id, user_id=claims.subject,
+                        family_id=family_id, state=ACTIVE, expires_at=claims.expires_at)
 
 
-def _get(token_id: str, now: float | None = None) -> TokenModel | None:
+def _get(kind: type[Token], token_id: str, now: float | None = None) -> Token | None:
     try:
-        record = TokenModel.get(token_id, consistent_read=True)
+        record = kind.get(token_id, consistent_read=True)
     except DoesNotExist:
         return None
     return record if record.expires_at > (time.time() if now is None else now) else None

@@ -1,4 +1,8 @@
-"""Account flows shared by the cookie (SPA) and the token (native) contracts."""
+"""Account flows shared by the cookie (SPA) and the token (native) contracts.
+
+They take typed values that the routes decoded (chalicelib/auth/schemas.py); the checks
+that make an address a key (`normalize_email`) and a password acceptable stay here too,
+for the callers that are not routes (the admin command, tests)."""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ class SignedIn:
     refresh: Claims
 
 
-def register(email: object, password: object, confirmation: object, client: str) -> str:
+def register(email: str, password: str, confirmation: str | None, client: str) -> str:
     """Create an inactive account and have its activation link mailed. An address that
     already has an account gets the same answer, after the same work; its owner is mailed
     a notice (or the activation link again) instead. `client`: the caller's source IP."""
@@ -81,10 +85,10 @@ def activate(uidb64: str, token: str) -> Account:
     return Account.of(load_user(user_id))
 
 
-def login(email: object, password: object) -> SignedIn:
+def login(email: str, password: str) -> SignedIn:
     settings = get_settings()
     address = normalize_email(email)
-    if not isinstance(password, str) or not password:
+    if not password:
         raise InvalidInput("password is required.", field="password")
     throttle.reserve_login_attempt(settings, address)
     user = find_user(address)
@@ -115,8 +119,8 @@ def _access_token(account: Account) -> tuple[str, Claims]:
                  role=account.role, gen=account.token_generation)
 
 
-def refresh(refresh_token: object) -> SignedIn:
-    if not isinstance(refresh_token, str) or not refresh_token:
+def refresh(refresh_token: str | None) -> SignedIn:
+    if not refresh_token:
         raise Unauthorized("A refresh token is required.", reason="token_missing")
     user_id, new_refresh_token, new_refresh = refresh_tokens.rotate(get_settings(),
                                                                     refresh_token)
@@ -128,12 +132,12 @@ def refresh(refresh_token: object) -> SignedIn:
     return SignedIn(account, access_token, access, new_refresh_token, new_refresh)
 
 
-def logout(refresh_token: object) -> None:
-    if isinstance(refresh_token, str) and refresh_token:
+def logout(refresh_token: str | None) -> None:
+    if refresh_token:
         refresh_tokens.revoke(get_settings(), refresh_token)
 
 
-def request_password_reset(email: object, client: str) -> None:
+def request_password_reset(email: str, client: str) -> None:
     """Have a reset link mailed if the address has an account. The same work for every
     address (a counter for `client`, the caller's source IP, and one queued message): the
     notifications handler finds out whether there is anyone to mail."""
@@ -142,8 +146,8 @@ def request_password_reset(email: object, client: str) -> None:
     request_account_mail(MailPurpose.PASSWORD_RESET, address)
 
 
-def confirm_password_reset(uidb64: str, token: str, password: object,
-                           confirmation: object) -> None:
+def confirm_password_reset(uidb64: str, token: str, password: str,
+                           confirmation: str | None) -> None:
     """Set the new password and move the account to its next token generation, in one
     transaction that holds only if the link was issued under the current generation: so
     every other outstanding reset link, and every access token, stops working."""
@@ -168,7 +172,7 @@ def account(user_id: str) -> Account:
     return Account.of(load_user(user_id))
 
 
-def set_display_name(user_id: str, name: object) -> Account:
+def set_display_name(user_id: str, name: str) -> Account:
     """What others see of the user (review authors): 1 to 40 characters, no controls."""
     chosen = check_display_name(name)
     user = UserModel(user_id)
@@ -182,9 +186,9 @@ def set_display_name(user_id: str, name: object) -> Account:
     return Account.of(user)
 
 
-def delete_account(user_id: str, password: object) -> None:
+def delete_account(user_id: str, password: str | None) -> None:
     user = load_user(user_id)
-    if not isinstance(password, str) or not password_matches(password, str(user.password_hash)):
+    if password is None or not password_matches(password, str(user.password_hash)):
         raise Forbidden("The password is not correct.", field="password")
     delete_user(user)
     refresh_tokens.revoke_all(user_id)
@@ -206,7 +210,7 @@ def ensure_admin(email: str, password: str) -> Account:
     return Account.of(user)
 
 
-def set_role(user_id: str, role: object) -> Account:
+def set_role(user_id: str, role: str) -> Account:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}.", field="role")
     user = load_user(user_id)

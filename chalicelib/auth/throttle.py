@@ -13,34 +13,36 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.auth.models import TokenModel
+from chalicelib.auth.models import AddressMail, ClientMail, LoginFailures, ThrottleCounter
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import TooManyRequests
 from chalicelib.core.settings import Settings
 
 
-def _reserve(counter_id: str, kind: str, limit: int, window: int) -> int | None:
+def _reserve(counter_id: str, kind: type[ThrottleCounter], limit: int, window: int
+             ) -> int | None:
     """Take one of `limit` uses of the window `counter_id` is in: None if taken, else the
     seconds until the window ends. One write while a window is open; opening one takes
     a second (DynamoDB cannot choose between counting and restarting in one update)."""
     now = int(time.time())
-    counter = TokenModel(counter_id)
-    open_now = TokenModel.window_start > now - window
+    counter = kind(counter_id)
+    open_now = ThrottleCounter.window_start > now - window
     for _ in range(2):  # a concurrent caller may open the window between the two writes
-        if _updated(counter, [TokenModel.hits.add(1)], open_now & (TokenModel.hits < limit)):
+        if _updated(counter, [ThrottleCounter.hits.add(1)],
+                    open_now & (ThrottleCounter.hits < limit)):
             return None
-        if _updated(counter, [TokenModel.kind.set(kind), TokenModel.hits.set(1),
-                              TokenModel.window_start.set(now),
-                              TokenModel.expires_at.set(now + window)],
-                    TokenModel.token_id.does_not_exist() | ~open_now):
+        if _updated(counter, [ThrottleCounter.kind.set(kind), ThrottleCounter.hits.set(1),
+                              ThrottleCounter.window_start.set(now),
+                              ThrottleCounter.expires_at.set(now + window)],
+                    ThrottleCounter.token_id.does_not_exist() | ~open_now):
             return None
-        current = TokenModel.get(counter_id, consistent_read=True)
+        current = kind.get(counter_id, consistent_read=True)
         if int(current.hits or 0) >= limit:
             return int(current.window_start or now) + window - now
     return 1
 
 
-def _updated(counter: TokenModel, actions: list[Action], condition: Condition) -> bool:
+def _updated(counter: ThrottleCounter, actions: list[Action], condition: Condition) -> bool:
     try:
         counter.update(actions=actions, condition=condition)
     except UpdateError as error:
@@ -52,7 +54,7 @@ def _updated(counter: TokenModel, actions: list[Action], condition: Condition) -
 
 def reserve_login_attempt(settings: Settings, email: str) -> None:
     """Count one attempt for `email`; 429 once the failures in the window reach the limit."""
-    retry_after = _reserve(f"login#{email}", "login-failures", settings.login_max_failures,
+    retry_after = _reserve(f"login#{email}", LoginFailures, settings.login_max_failures,
                            settings.login_failure_window_seconds)
     if retry_after is not None:
         raise TooManyRequests("Too many failed sign-in attempts. Try again later.",
@@ -60,13 +62,13 @@ def reserve_login_attempt(settings: Settings, email: str) -> None:
 
 
 def clear_login_failures(email: str) -> None:
-    TokenModel(f"login#{email}").delete()
+    LoginFailures(f"login#{email}").delete()
 
 
 def reserve_client_mail(settings: Settings, client: str) -> None:
     """Count one request from `client` (its source IP) that may send an e-mail (sign-up,
     password reset); 429 past the limit, whatever the addresses."""
-    retry_after = _reserve(f"client-mail#{client}", "client-mail",
+    retry_after = _reserve(f"client-mail#{client}", ClientMail,
                            settings.mail.per_client, settings.mail.window_seconds)
     if retry_after is not None:
         raise TooManyRequests("Too many sign-up or password reset requests from this "
@@ -76,5 +78,5 @@ def reserve_client_mail(settings: Settings, client: str) -> None:
 def reserve_address_mail(settings: Settings, email: str) -> bool:
     """Count one account e-mail to `email`: False when the address had its share of the
     window (the mail is then not sent; the requester was answered long ago)."""
-    return _reserve(f"mail#{email}", "address-mail", settings.mail.per_address,
+    return _reserve(f"mail#{email}", AddressMail, settings.mail.per_address,
                     settings.mail.window_seconds) is None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from typing import Any
 
+from chalicelib.catalog.inputs import NewImage
 from chalicelib.catalog.media import media_prefix
 from chalicelib.catalog.models import MovieModel
 from chalicelib.catalog.movies import find_movie, save_and_reindex
@@ -37,10 +37,8 @@ def sniffed_type(data: bytes) -> str | None:
     return None
 
 
-def _decoded(body: dict[str, Any]) -> tuple[bytes, str]:
-    encoded = body.get("data")
-    if not isinstance(encoded, str) or not encoded:
-        raise InvalidInput("data must be the image, base64-encoded.", field="data")
+def _decoded(image: NewImage) -> tuple[bytes, str]:
+    encoded = image.data
     try:
         data = base64.b64decode(encoded.split(",", 1)[-1], validate=True)  # data: URLs too
     except (binascii.Error, ValueError):
@@ -51,10 +49,10 @@ def _decoded(body: dict[str, Any]) -> tuple[bytes, str]:
     return data, content_type
 
 
-def replace_image(ref: str, kind: str, body: dict[str, Any]) -> MovieModel:
+def replace_image(ref: str, kind: str, image: NewImage) -> MovieModel:
     if kind not in REPLACEABLE:
         raise NotFound(f"No image kind {kind!r} to replace (poster or backdrop).")
-    data, content_type = _decoded(body)
+    data, content_type = _decoded(image)
     movie = find_movie(ref)
     bucket = get_settings().buckets.media
     # A new name each time: the old one may be cached (images are served immutable).

@@ -21,11 +21,12 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.catalog.inputs import CatalogQuery
 from chalicelib.catalog.models import ListingModel, MovieModel
 from chalicelib.catalog.text import slugify, words
 from chalicelib.core.cursors import cursor_after, encode_cursor, start_key
 from chalicelib.core.dynamo import is_condition_failure
-from chalicelib.core.errors import InvalidInput
+from chalicelib.core.errors import Forbidden, InvalidInput
 
 ORDERINGS = {
     # ordering -> (index, sort attribute, ascending)
@@ -130,6 +131,17 @@ class ListingQuery:
     search: str | None = None
     ordering: str = "-created_at"
     limit: int = 20
+
+    @classmethod
+    def of(cls, query: CatalogQuery, *, admin: bool) -> ListingQuery:
+        """What a caller asked `GET /api/video` for; statuses other than `ready` are for
+        admins only."""
+        if query.status != "ready" and not admin:
+            raise Forbidden("Only administrators can list movies that are not ready.")
+        return cls(status=None if query.status == "all" else query.status,
+                   genre=query.genre or None, category=query.category or None,
+                   content_type=query.content_type, search=query.search or None,
+                   ordering=query.ordering, limit=query.limit)
 
     def signature(self) -> str:
         return "|".join(str(v) for v in (self.status, self.genre, self.category,

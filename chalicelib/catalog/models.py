@@ -52,6 +52,37 @@ class Rendition(MapAttribute[str, object]):
     bytes = NumberAttribute(null=True)
 
 
+class SubtitleTrack(MapAttribute[str, object]):
+    """A text track of the movie (catalog/tracks.py): one per language; `status` says
+    whether its files are published (`ready`), on their way, or refused (`reason`)."""
+
+    language = UnicodeAttribute()
+    # Its folder's name (`subtitles/<id>`): `eng-2` for a source's second English stream;
+    # absent, the language (a track an admin adds is its language's).
+    track_id = UnicodeAttribute(null=True)
+    label = UnicodeAttribute()
+    kind = UnicodeAttribute()  # subtitles | captions | forced
+    origin = UnicodeAttribute()  # upload (an admin's file) | source (in the video)
+    status = UnicodeAttribute()  # uploading | processing | ready | failed | removing
+    reason = UnicodeAttribute(null=True)
+    version = UnicodeAttribute(null=True)  # the version its files belong to
+    run_id = UnicodeAttribute(null=True)  # the subtitle task that works on it
+    source_key = UnicodeAttribute(null=True)
+    is_default = BooleanAttribute(default=False)
+    cue_count = NumberAttribute(null=True)
+    dropped_cues = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
+class AudioTrack(MapAttribute[str, object]):
+    """An audio rendition of the movie's version, as the transcoder's ready event lists it."""
+
+    language = UnicodeAttribute()
+    label = UnicodeAttribute()
+    channels = NumberAttribute(null=True)
+    is_default = BooleanAttribute(default=False)
+
+
 class ReadyVersion(MapAttribute[str, object]):
     """A ready version kept while a newer one plays before it is ready: its files stay,
     and a failure of the newer one makes it the movie's version again."""
@@ -115,6 +146,10 @@ class MovieModel(Model):
     rating_sum = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     facets = UnicodeSetAttribute(default=set)  # the listing items that show this movie
+    # Written only by catalog/tracks.py, under a condition on their own value: admin edits
+    # (save_and_reindex) leave them alone.
+    subtitles = ListAttribute(of=SubtitleTrack, default=list)
+    audio_tracks = ListAttribute(of=AudioTrack, default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()  # also the optimistic lock of admin edits
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.catalog import numbers
+from chalicelib.catalog import numbers, tracks
+from chalicelib.catalog.inputs import CastEntry, MovieEdit, NewMovie
 from chalicelib.catalog.listing import (
     PLAYABLE,
     WATCHABLE,
@@ -32,18 +33,21 @@ from chalicelib.catalog.models import (
     cast_member,
     genre_ref,
 )
+from chalicelib.catalog.shapes import (
+    Card,
+    Credit,
+    GenreLabel,
+    MovieDetail,
+    TranscodeState,
+    WatchlistCard,
+)
 from chalicelib.catalog.terms import TermKind, terms_by_id
-from chalicelib.core import validation
 from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure
-from chalicelib.core.errors import Conflict, InvalidInput, NotFound
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.settings import get_settings
 
-CONTENT_TYPES = ("movie", "show")
-STATUSES = ("draft", "processing", "ready", "failed")  # what an admin may set
-ROLES = ("actor", "director", "writer", "producer", "composer", "creator")
 DEFAULT_CATEGORY = "Uncategorized"
-MAX_CAST = 60
 # What a movie_id can be (uuid hex; any token of these): never the number counter's key.
 MOVIE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
@@ -81,56 +85,38 @@ def visible_movie(ref: str, *, admin: bool) -> MovieModel:
     return movie
 
 
-def _genres(body: dict[str, Any]) -> list[GenreRef] | None:
-    ids = validation.string_list(body, "genres")
+def _genres(ids: list[str] | None) -> list[GenreRef] | None:
     if ids is None:
         return None
     found = terms_by_id(TermKind.GENRE, ids)
     return [genre_ref(i, found[i].name) for i in ids]
 
 
-def _cast(body: dict[str, Any]) -> list[CastMember] | None:
-    entries = body.get("cast")
+def _cast(entries: list[CastEntry] | None) -> list[CastMember] | None:
     if entries is None:
         return None
-    if not isinstance(entries, list) or len(entries) > MAX_CAST or not all(
-        isinstance(e, dict) and isinstance(e.get("artist_id"), str) for e in entries
-    ):
-        raise InvalidInput(f"cast must be a list of at most {MAX_CAST} "
-                           "{artist_id, role, character} objects.", field="cast")
-    artists = terms_by_id(TermKind.ARTIST, [e["artist_id"] for e in entries])
-    members = []
-    for entry in entries:
-        role = validation.choice(entry, "role", ROLES, default="actor") or "actor"
-        character = validation.text(entry, "character", max_length=200)
-        members.append(cast_member(entry["artist_id"], artists[entry["artist_id"]].name, role,
-                                   character if role == "actor" else None))
-    return members
+    artists = terms_by_id(TermKind.ARTIST, [entry.artist_id for entry in entries])
+    return [cast_member(entry.artist_id, artists[entry.artist_id].name, entry.role or "actor",
+                        entry.character if (entry.role or "actor") == "actor" else None)
+            for entry in entries]
 
 
-def _rating(body: dict[str, Any]) -> str | None:
-    code = validation.text(body, "maturity_rating", max_length=16)
+def _rating(code: str | None) -> str | None:
     if code is not None:
         terms_by_id(TermKind.RATING, [code.upper()])
         return code.upper()
     return None
 
 
-def _apply(movie: MovieModel, body: dict[str, Any]) -> None:
-    """Copy every field present in `body` onto the movie, each validated."""
+def _apply(movie: MovieModel, edit: MovieEdit) -> None:
+    """Copy every field the edit sets onto the movie; terms it names must exist."""
     simple = {
-        "title": validation.text(body, "title", max_length=300),
-        "description": validation.text(body, "description", max_length=5000, multiline=True),
-        "category": validation.text(body, "category", max_length=80),
-        "content_type": validation.choice(body, "content_type", CONTENT_TYPES),
-        "release_year": validation.integer(body, "release_year", minimum=1870, maximum=2100),
-        "duration": validation.integer(body, "duration", minimum=1, maximum=100 * 3600),
-        "poster_url": validation.url(body, "poster_url"),
-        "backdrop_url": validation.url(body, "backdrop_url"),
-        "thumbnail_url": validation.url(body, "thumbnail_url"),
-        "genres": _genres(body),
-        "cast": _cast(body),
-        "maturity_rating": _rating(body),
+        "title": edit.title, "description": edit.description, "category": edit.category,
+        "content_type": edit.content_type, "release_year": edit.release_year,
+        "duration": edit.duration, "poster_url": edit.poster_url,
+        "backdrop_url": edit.backdrop_url, "thumbnail_url": edit.thumbnail_url,
+        "genres": _genres(edit.genres), "cast": _cast(edit.cast),
+        "maturity_rating": _rating(edit.maturity_rating),
     }
     for name, value in simple.items():
         if value is not None:
@@ -139,15 +125,15 @@ def _apply(movie: MovieModel, body: dict[str, Any]) -> None:
         movie.category = movie.genres[0].name if movie.genres else DEFAULT_CATEGORY
 
 
-def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
+def create_movie(new: NewMovie, *, movie_id: str | None = None,
                  status: str = "draft", stored: dict[str, str] | None = None) -> MovieModel:
-    """A new movie from admin input; `stored` sets trusted fields as they are (an import's
-    tmdb_id and the media-bucket keys of its images)."""
-    validation.text(body, "title", required=True, max_length=300)
+    """A new movie from admin input (its `status` is not read: a movie starts as `status`);
+    `stored` sets trusted fields as they are (an import's tmdb_id and the media-bucket keys
+    of its images)."""
     stamp = now_iso()
     movie = MovieModel(movie_id or uuid.uuid4().hex, title="", category="", status=status,
                        created_at=stamp, updated_at=stamp)
-    _apply(movie, body)
+    _apply(movie, new)
     # Taken once the input is valid; a put that fails after leaves a gap, never a repeat.
     movie.number = numbers.next_movie_number()
     for name, value in (stored or {}).items():
@@ -158,12 +144,11 @@ def create_movie(body: dict[str, Any], *, movie_id: str | None = None,
     return movie
 
 
-def update_movie(ref: str, body: dict[str, Any]) -> MovieModel:
+def update_movie(ref: str, edit: MovieEdit) -> MovieModel:
     movie = find_movie(ref)
-    if "status" in body:
-        validation.choice(body, "status", STATUSES)
-        movie.status = str(body["status"])
-    _apply(movie, body)
+    if edit.status is not None:
+        movie.status = edit.status
+    _apply(movie, edit)
     return save_and_reindex(movie)
 
 
@@ -229,9 +214,11 @@ def delete_movie(movie_id: str) -> None:
     movie.delete()
 
 
-def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
-    """The Videoflix list item (`id, created_at, title, description, thumbnail_url,
-    category`) plus genres, maturity rating, duration and rating."""
+def card_shape(item: ListingModel | MovieModel) -> Card:
+    return Card(**_card_fields(item))
+
+
+def _card_fields(item: ListingModel | MovieModel) -> dict[str, Any]:
     settings = get_settings()
     if isinstance(item, ListingModel):
         thumbnail, rating = item.thumbnail_url, float(item.rating)
@@ -240,44 +227,46 @@ def card_shape(item: ListingModel | MovieModel) -> dict[str, Any]:
     # How far the encode of a playable movie has got (cards: to the whole percent).
     progress = float(item.progress or 0) if item.status == PLAYABLE else None
     return {
-        # `id` goes into Videoflix click handlers unquoted: an integer. Native clients may
-        # keep using `movie_id`; every path takes either.
         "id": numbers.number_of(item), "movie_id": item.movie_id,
         "created_at": item.created_at, "title": item.title, "description": item.description,
-        # Both always set: Videoflix SPAs put them in an <img src> and a row heading.
         "thumbnail_url": image_url(settings, item.movie_id, "thumbnail", thumbnail)
         or api_image_url(settings, item.movie_id, "thumbnail"),
         "category": item.category or DEFAULT_CATEGORY, "content_type": item.content_type,
-        "genres": [{"id": g.genre_id, "name": g.name} for g in item.genres],
+        "genres": [GenreLabel(id=g.genre_id, name=g.name) for g in item.genres],
         "maturity_rating": item.maturity_rating, "duration": item.duration,
         "rating": rating, "rating_count": int(item.rating_count),
         "status": item.status, "progress": progress,
     }
 
 
-def detail_shape(movie: MovieModel) -> dict[str, Any]:
+def watchlist_card(movie: MovieModel, added_at: str) -> WatchlistCard:
+    return WatchlistCard(**_card_fields(movie), added_at=added_at)
+
+
+def detail_shape(movie: MovieModel) -> MovieDetail:
     settings = get_settings()
-    return {
-        **card_shape(movie),
-        "release_year": movie.release_year, "status": movie.status,
-        "poster_url": image_url(settings, movie.movie_id, "poster", movie.poster_url),
-        "backdrop_url": image_url(settings, movie.movie_id, "backdrop", movie.backdrop_url),
-        "cast": [{"artist_id": m.artist_id, "name": m.name, "role": m.role,
-                  "character": m.character} for m in movie.cast],
-        "renditions": sorted(int(r.height) for r in movie.renditions),
-        "transcode": _transcode_state(movie),
-        "updated_at": movie.updated_at, "tmdb_id": movie.tmdb_id,
-    }
+    return MovieDetail(
+        **_card_fields(movie),
+        release_year=None if movie.release_year is None else int(movie.release_year),
+        poster_url=image_url(settings, movie.movie_id, "poster", movie.poster_url),
+        backdrop_url=image_url(settings, movie.movie_id, "backdrop", movie.backdrop_url),
+        cast=[Credit(artist_id=m.artist_id, name=m.name, role=m.role, character=m.character)
+              for m in movie.cast],
+        renditions=sorted(int(r.height) for r in movie.renditions),
+        transcode=_transcode_state(movie), updated_at=movie.updated_at, tmdb_id=movie.tmdb_id,
+        subtitles=tracks.viewer_subtitles(movie), audio_tracks=tracks.viewer_audio(movie),
+    )
 
 
-def _transcode_state(movie: MovieModel) -> dict[str, Any] | None:
+def _transcode_state(movie: MovieModel) -> TranscodeState | None:
     """The version under way: `processing`, or `playable` once it plays (a replacement
     plays the ready version until then); `reason` says why an attempt was retried."""
     if movie.pending_version:
         playing = movie.current_version == movie.pending_version
-        return {"state": PLAYABLE if playing else "processing",
-                "version": movie.pending_version, "progress": float(movie.progress or 0),
-                **({"reason": movie.status_reason} if movie.status_reason else {})}
+        return TranscodeState(state=PLAYABLE if playing else "processing",
+                              version=movie.pending_version,
+                              progress=float(movie.progress or 0),
+                              reason=movie.status_reason or None)
     if movie.status_reason:
-        return {"state": "failed", "reason": movie.status_reason}
+        return TranscodeState(state="failed", reason=movie.status_reason)
     return None

@@ -9,18 +9,23 @@ stored (the address's local part) is not read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.accounts import display_names
+from chalicelib.catalog.inputs import NewReview, ReviewEdit
 from chalicelib.catalog.models import MovieModel, ReviewModel
 from chalicelib.catalog.movies import refresh_cards, visible_movie
-from chalicelib.core import validation
+from chalicelib.catalog.shapes import Review
 from chalicelib.core.clock import now_iso
 from chalicelib.core.cursors import cursor_after, start_key
-from chalicelib.core.dynamo import back_off, transaction_connection
+from chalicelib.core.dynamo import (
+    CONDITION_FAILED,
+    NamedTransaction,
+    back_off,
+    transaction_connection,
+)
 from chalicelib.core.errors import Conflict, NotFound
 
 RETRIES = 8
@@ -39,11 +44,11 @@ class ReviewPage:
     next_cursor: str | None
 
 
-def review_shape(authored: AuthoredReview) -> dict[str, Any]:
+def review_shape(authored: AuthoredReview) -> Review:
     review = authored.review
-    return {"movie_id": review.movie_id, "user_id": review.user_id, "author": authored.author,
-            "rating": int(review.rating), "text": review.text,
-            "created_at": review.created_at, "updated_at": review.updated_at}
+    return Review(movie_id=review.movie_id, user_id=review.user_id, author=authored.author,
+                  rating=int(review.rating), text=review.text, created_at=review.created_at,
+                  updated_at=review.updated_at)
 
 
 def _authored(reviews: list[ReviewModel]) -> list[AuthoredReview]:
@@ -51,33 +56,27 @@ def _authored(reviews: list[ReviewModel]) -> list[AuthoredReview]:
     return [AuthoredReview(review, names[review.user_id]) for review in reviews]
 
 
-def _rating_and_text(body: dict[str, Any], *, partial: bool) -> tuple[int | None, str | None]:
-    rating = validation.integer(body, "rating", minimum=1, maximum=5)
-    if rating is None and not partial:
-        validation.text(body, "rating", required=True)
-    return rating, validation.text(body, "text", max_length=4000, multiline=True)
-
-
-def add_review(movie_id: str, user_id: str, body: dict[str, Any]) -> AuthoredReview:
-    rating, text = _rating_and_text(body, partial=False)
+def add_review(movie_id: str, user_id: str, new: NewReview) -> AuthoredReview:
+    rating, text = new.rating, new.text
     movie_id = visible_movie(movie_id, admin=False).movie_id  # the path may name its number
     stamp = now_iso()
     review = ReviewModel(movie_id, user_id, rating=rating, text=text or "",
                          created_sort=f"{stamp}#{user_id}", created_at=stamp, updated_at=stamp)
     for attempt in range(RETRIES):
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.save(review, condition=ReviewModel.user_id.does_not_exist())
-                transaction.update(MovieModel(movie_id),
-                                   actions=[MovieModel.rating_sum.add(rating or 0),
+            with NamedTransaction() as transaction:
+                transaction.save("review", review,
+                                 condition=ReviewModel.user_id.does_not_exist())
+                transaction.update("totals", MovieModel(movie_id),
+                                   actions=[MovieModel.rating_sum.add(rating),
                                             MovieModel.rating_count.add(1)],
                                    condition=MovieModel.movie_id.exists())
         except TransactWriteError as error:
-            reasons = [r.code if r else None for r in error.cancellation_reasons]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            reasons = transaction.reasons(error)
+            if reasons["review"] == CONDITION_FAILED:
                 raise Conflict("You already reviewed this movie: edit your review "
                                "instead.") from None
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
+            if reasons["totals"] == CONDITION_FAILED:
                 raise NotFound(f"No movie {movie_id!r}.") from None
             # another review of the movie was being written: again
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
@@ -94,8 +93,8 @@ def _mine(movie_id: str, user_id: str) -> ReviewModel:
         raise NotFound("You have not reviewed this movie.") from None
 
 
-def update_review(movie_id: str, user_id: str, body: dict[str, Any]) -> AuthoredReview:
-    rating, text = _rating_and_text(body, partial=True)
+def update_review(movie_id: str, user_id: str, edit: ReviewEdit) -> AuthoredReview:
+    rating, text = edit.rating, edit.text
     for attempt in range(RETRIES):
         review = _mine(movie_id, user_id)
         old = int(review.rating)

@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
+from chalicelib.catalog.inputs import NewTerm, TermFields
 from chalicelib.catalog.models import ListingModel, TermModel
+from chalicelib.catalog.shapes import Artist, Genre, MaturityRating, TermShape
 from chalicelib.catalog.text import slugify
-from chalicelib.core import validation
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 
@@ -43,35 +43,34 @@ class Term:
         return cls(TermKind(model.kind), model.term_id, model.name, model.description,
                    int(model.min_age) if model.min_age is not None else None)
 
-    def public(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"id": self.term_id, "name": self.name}
+    def public(self) -> TermShape:
         if self.kind is TermKind.ARTIST:
-            fields["bio"] = self.description or ""
+            return Artist(id=self.term_id, name=self.name, bio=self.description or "")
         if self.kind is TermKind.RATING:
-            fields |= {"code": self.term_id, "description": self.description or "",
-                       "min_age": self.min_age}
-        return fields
+            return MaturityRating(id=self.term_id, name=self.name, code=self.term_id,
+                                  description=self.description or "", min_age=self.min_age)
+        return Genre(id=self.term_id, name=self.name)
 
 
-def _new_id(kind: TermKind, body: dict[str, Any], name: str) -> str:
+def _new_id(kind: TermKind, new: NewTerm) -> str:
     if kind is TermKind.RATING:
-        code = validation.text(body, "code", required=True, max_length=16) or ""
+        code = new.code
+        if code is None:
+            raise InvalidInput("code is required.", field="code")
         if not all(c.isalnum() or c in "-+" for c in code):
             raise InvalidInput("code may hold letters, digits, '-' and '+'.", field="code")
         return code.upper()
     if kind is TermKind.GENRE:
-        slug = slugify(name)
+        slug = slugify(new.name)
         if not slug:
             raise InvalidInput("name must contain letters or digits.", field="name")
         return slug
     return uuid.uuid4().hex  # two artists may share a name
 
 
-def create_term(kind: TermKind, body: dict[str, Any]) -> Term:
-    name = validation.text(body, "name", required=True, max_length=120) or ""
-    term = TermModel(kind.value, _new_id(kind, body, name), name=name,
-                     description=_description(kind, body),
-                     min_age=validation.integer(body, "min_age", minimum=0, maximum=21),
+def create_term(kind: TermKind, new: NewTerm) -> Term:
+    term = TermModel(kind.value, _new_id(kind, new), name=new.name,
+                     description=_description(kind, new), min_age=new.min_age,
                      created_at=datetime.now(UTC).isoformat())
     try:
         term.save(condition=TermModel.term_id.does_not_exist())
@@ -82,9 +81,8 @@ def create_term(kind: TermKind, body: dict[str, Any]) -> Term:
     return Term.of(term)
 
 
-def _description(kind: TermKind, body: dict[str, Any]) -> str | None:
-    field = "bio" if kind is TermKind.ARTIST else "description"
-    return validation.text(body, field, max_length=2000, multiline=True)
+def _description(kind: TermKind, fields: TermFields) -> str | None:
+    return fields.bio if kind is TermKind.ARTIST else fields.description
 
 
 def list_terms(kind: TermKind) -> list[Term]:
@@ -110,20 +108,19 @@ def terms_by_id(kind: TermKind, term_ids: list[str]) -> dict[str, Term]:
     return found
 
 
-def update_term(kind: TermKind, term_id: str, body: dict[str, Any]) -> tuple[Term, bool]:
+def update_term(kind: TermKind, term_id: str, edit: TermFields) -> tuple[Term, bool]:
     """Apply the changes; (term, renamed) so the caller can refresh the movies showing it."""
     try:
         term = TermModel.get(kind.value, term_id)
     except DoesNotExist:
         raise NotFound(f"No {kind.label} {term_id!r}.") from None
     old_name = term.name
-    term.name = validation.text(body, "name", max_length=120) or term.name
-    description = _description(kind, body)
+    term.name = edit.name or term.name
+    description = _description(kind, edit)
     if description is not None:
         term.description = description
-    min_age = validation.integer(body, "min_age", minimum=0, maximum=21)
-    if min_age is not None:
-        term.min_age = min_age
+    if edit.min_age is not None:
+        term.min_age = edit.min_age
     term.save()
     return Term.of(term), term.name != old_name
 

@@ -7,18 +7,22 @@ catalogue never hot-links TMDb's CDN. Every failure is one of `chalicelib.core.e
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
+from chalicelib.catalog.tmdb_answers import (
+    TmdbMovie,
+    TmdbSearchResult,
+    movie_from,
+    search_results_from,
+)
 from chalicelib.core import envvars
 from chalicelib.core.errors import (
     BadGateway,
@@ -32,7 +36,6 @@ from chalicelib.core.validation import ascii_int
 logger = logging.getLogger(__name__)
 
 TMDB_API_HOST = "api.themoviedb.org"
-MAX_ACTORS = 15
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_RETRY_AFTER_SECONDS = 30.0
 IMAGE_CHUNK_BYTES = 64 * 1024
@@ -45,53 +48,7 @@ IMAGE_SIZE = re.compile(r"[a-z0-9]+")
 # Only raster types: an SVG served from our bucket could carry script.
 IMAGE_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
-CREW_ROLES = {
-    "Director": "director",
-    "Screenplay": "writer",
-    "Writer": "writer",
-    "Story": "writer",
-    "Novel": "writer",
-    "Producer": "producer",
-    "Executive Producer": "producer",
-    "Original Music Composer": "composer",
-}
-
-# TMDb release types: the rating a cinema shows comes first.
-THEATRICAL, THEATRICAL_LIMITED = 3, 2
-
 Parsed = TypeVar("Parsed")
-
-
-@dataclass(frozen=True)
-class TmdbCredit:
-    person_id: int
-    name: str
-    role: str
-    character: str | None
-    order: int
-
-
-@dataclass(frozen=True)
-class TmdbMovie:
-    tmdb_id: int
-    title: str
-    overview: str
-    release_year: int | None
-    runtime_minutes: int | None
-    genres: tuple[str, ...]
-    certification: str | None
-    poster_path: str | None
-    backdrop_path: str | None
-    original_language: str | None
-    credits: tuple[TmdbCredit, ...]
-
-
-@dataclass(frozen=True)
-class TmdbSearchResult:
-    tmdb_id: int
-    title: str
-    release_year: int | None
-    poster_path: str | None
 
 
 class _TransientFailure(Exception):
@@ -139,7 +96,7 @@ class TmdbClient:
             {"append_to_response": "credits,release_dates"},
             what=f"movie {tmdb_id}",
         )
-        return _parse(_movie_from, payload, f"movie {tmdb_id}")
+        return _parse(movie_from, payload, f"movie {tmdb_id}")
 
     def search(self, title: str, year: int | None = None) -> list[TmdbSearchResult]:
         query = title.strip() if isinstance(title, str) else ""
@@ -150,7 +107,7 @@ class TmdbClient:
             _check_year(year)
             params["year"] = str(year)
         payload = self._get_json("/search/movie", params, what=f"a search for {query!r}")
-        return _parse(_search_results_from, payload, f"a search for {query!r}")
+        return _parse(search_results_from, payload, f"a search for {query!r}")
 
     def fetch_image(self, path: str, size: str = "original") -> tuple[bytes, str]:
         """The image's bytes and content type; refuses non-raster answers and huge bodies."""
@@ -367,103 +324,3 @@ def _parse(parse: Callable[[dict[str, Any]], Parsed], payload: dict[str, Any], w
         return parse(payload)
     except (KeyError, TypeError, ValueError) as error:
         raise BadGateway(f"TMDb answered {what} without the expected fields ({error!r})") from error
-
-
-def _movie_from(payload: dict[str, Any]) -> TmdbMovie:
-    return TmdbMovie(
-        tmdb_id=_positive_int(payload["id"]),
-        title=_text(payload["title"]),
-        overview=str(payload.get("overview") or ""),
-        release_year=_year(payload.get("release_date")),
-        runtime_minutes=int(payload["runtime"]) if payload.get("runtime") else None,
-        genres=tuple(_text(genre["name"]) for genre in payload.get("genres") or []),
-        certification=_certification(payload.get("release_dates") or {}),
-        poster_path=payload.get("poster_path") or None,
-        backdrop_path=payload.get("backdrop_path") or None,
-        original_language=payload.get("original_language") or None,
-        credits=_credits(payload.get("credits") or {}),
-    )
-
-
-def _search_results_from(payload: dict[str, Any]) -> list[TmdbSearchResult]:
-    return [
-        TmdbSearchResult(
-            tmdb_id=_positive_int(result["id"]),
-            title=_text(result["title"]),
-            release_year=_year(result.get("release_date")),
-            poster_path=result.get("poster_path") or None,
-        )
-        for result in payload["results"]
-    ]
-
-
-def _credits(credits: Mapping[str, Any]) -> tuple[TmdbCredit, ...]:
-    return (*_actors(credits.get("cast") or []), *_crew(credits.get("crew") or []))
-
-
-def _actors(cast: list[dict[str, Any]]) -> list[TmdbCredit]:
-    by_person: dict[int, TmdbCredit] = {}
-    for member in sorted(cast, key=lambda member: int(member.get("order") or 0)):
-        person_id, character = _positive_int(member["id"]), member.get("character") or None
-        known = by_person.get(person_id)
-        if known is not None:
-            # One actor in two parts (TMDb lists each part): one credit naming both.
-            both = " / ".join(part for part in (known.character, character) if part) or None
-            by_person[person_id] = dataclasses.replace(known, character=both)
-        elif len(by_person) < MAX_ACTORS:
-            by_person[person_id] = TmdbCredit(person_id, _text(member["name"]), "actor",
-                                              character, len(by_person))
-    return list(by_person.values())
-
-
-def _crew(crew: list[dict[str, Any]]) -> list[TmdbCredit]:
-    credits: list[TmdbCredit] = []
-    seen: set[tuple[int, str]] = set()
-    for member in crew:
-        role = CREW_ROLES.get(member.get("job") or "")
-        person_id = _positive_int(member["id"])
-        if role is None or (person_id, role) in seen:
-            continue
-        seen.add((person_id, role))
-        order = sum(1 for credit in credits if credit.role == role)
-        credits.append(TmdbCredit(person_id, _text(member["name"]), role, None, order))
-    return credits
-
-
-def _certification(release_dates: Mapping[str, Any]) -> str | None:
-    """The US theatrical rating if there is one, else any US one, else the first of any."""
-    countries = release_dates.get("results") or []
-    us = [
-        release
-        for country in countries
-        if country.get("iso_3166_1") == "US"
-        for release in country.get("release_dates") or []
-    ]
-    preferred = {THEATRICAL: 0, THEATRICAL_LIMITED: 1}
-    us.sort(key=lambda release: preferred.get(release.get("type"), 2))
-    everywhere = (
-        release for country in countries for release in country.get("release_dates") or []
-    )
-    for release in (*us, *everywhere):
-        certification = str(release.get("certification") or "").strip()
-        if certification:
-            return certification
-    return None
-
-
-def _year(release_date: object) -> int | None:
-    text = str(release_date or "")
-    return ascii_int(text[:4]) if len(text) >= 4 else None
-
-
-def _positive_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"expected a positive id, got {value!r}")
-    return value
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a non-empty string, got {value!r}")
-    return value.strip()
-

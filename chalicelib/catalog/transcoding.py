@@ -27,12 +27,13 @@ from typing import Any, TypeVar
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import PutError, UpdateError
 
-from chalicelib.catalog.listing import PLAYABLE, WATCHABLE, show_progress
+from chalicelib.catalog import tracks
+from chalicelib.catalog.inputs import NewMovie
+from chalicelib.catalog.listing import PLAYABLE, show_progress
 from chalicelib.catalog.media import version_prefix
 from chalicelib.catalog.models import MovieModel, ReadyVersion, Rendition, rendition
 from chalicelib.catalog.movies import (
     create_movie,
-    find_movie,
     get_movie,
     refresh_cards,
     save_and_reindex,
@@ -60,7 +61,7 @@ def draft_for_upload(filename: str, movie_id: str) -> str:
     """The draft movie `movie_id` for an upload that names no movie, made once: the id
     comes from the upload, so a retried or redelivered upload event finds its draft."""
     try:
-        create_movie({"title": title_from_filename(filename)}, movie_id=movie_id)
+        create_movie(NewMovie(title=title_from_filename(filename)), movie_id=movie_id)
     except PutError as error:
         if not is_condition_failure(error):
             raise
@@ -127,7 +128,10 @@ def show_playable(movie_id: str, version: str, attempt: int,
     until the ready event). A ready version it replaces is kept (`previous_ready`): its
     viewers may still be on it, and it comes back if this one fails. False when the event
     is stale or told already."""
-    return _edited(movie_id, lambda movie: _show(movie, version, attempt, playable))
+    shown = _edited(movie_id, lambda movie: _show(movie, version, attempt, playable))
+    if shown:
+        tracks.record_published(movie_id, version, playable, ready=False)
+    return shown
 
 
 def _show(movie: MovieModel, version: str, attempt: int, playable: dict[str, Any]) -> bool:
@@ -145,7 +149,9 @@ def _show(movie: MovieModel, version: str, attempt: int, playable: dict[str, Any
 
 def publish_version(movie_id: str, version: str, ready: dict[str, Any]) -> PublishedVersion:
     """Make `version` the one clients play, complete; it must still be the pending one."""
-    return _edited(movie_id, lambda movie: _publish(movie, version, ready))
+    published = _edited(movie_id, lambda movie: _publish(movie, version, ready))
+    tracks.record_published(movie_id, version, ready)
+    return published
 
 
 def _publish(movie: MovieModel, version: str, ready: dict[str, Any]) -> PublishedVersion:
@@ -250,38 +256,3 @@ def request_of(movie_id: str) -> str | None:
         return get_movie(movie_id).request_id
     except NotFound:
         return None
-
-
-def playable_movie(ref: str) -> MovieModel:
-    """A movie that can be streamed now: ready or playable, with a published version.
-    `ref` is its movie_id or its number (the Videoflix id); use the returned `movie_id`
-    from here on. Otherwise 409 MovieNotReady, with the reason when there is one (a
-    playable version that failed)."""
-    movie = find_movie(ref)
-    if movie.status not in WATCHABLE or not movie.current_version \
-            or not movie.master_playlist_key:
-        reason = movie.status_reason
-        because = f": {reason}" if reason else ""
-        raise NotReady(f"{movie.title!r} cannot be played now ({movie.status}{because}).",
-                       status=movie.status, reason=reason)
-    return movie
-
-
-def as_started(movie: MovieModel, version: object) -> MovieModel:
-    """`movie` as a watch session that started on `version` plays it: the ready version a
-    replacement superseded while it is only playable (its files stay until the new one is
-    ready), so a player already under way does not switch films when it switches rungs.
-    Any other version, or none, is the movie as it is. Changes the loaded item, which the
-    caller must not save."""
-    kept = movie.previous_ready
-    if not isinstance(version, str) or version == movie.current_version or kept is None \
-            or kept.version != version:
-        return movie
-    movie.current_version, movie.master_playlist_key = kept.version, kept.master_playlist_key
-    movie.renditions, movie.has_audio = list(kept.renditions), kept.has_audio
-    movie.trickplay_vtt_key = kept.trickplay_vtt_key
-    return movie
-
-
-class NotReady(Conflict):
-    code = "MovieNotReady"

@@ -7,9 +7,6 @@ costs nothing and `reload_settings()` gives fresh clients.
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -111,41 +108,3 @@ def queue_url(queue_name: str) -> str:
 
 
 on_settings_reload(lambda _: _queue_urls.clear())
-
-
-_listeners: dict[str, Callable[[], None]] = {}
-_reattaching = False
-
-
-def _reattach_listeners(_: Settings) -> None:
-    for attach in list(_listeners.values()):
-        attach()
-
-
-@contextmanager
-def listening(clients: Callable[[], Iterable[Any]], event: str,
-              handler: Callable[..., None]) -> Iterator[None]:
-    """Call `handler` on a botocore event of each client `clients()` names while the block
-    runs (tests and benchmarks count or inspect calls this way); listeners may nest. A
-    settings reload inside the block builds new clients: they are asked for and hooked too."""
-    global _reattaching  # noqa: PLW0603 - one reload hook for every listener
-    hook_id, attached = f"listener-{uuid.uuid4().hex}", list[Any]()
-
-    def attach() -> None:
-        for client in clients():
-            if all(client is not known for known in attached):
-                client.meta.events.register(event, handler, unique_id=hook_id)
-                attached.append(client)
-
-    if not _reattaching:
-        # Registered on first use, so it runs after the hooks that rebuild the clients.
-        on_settings_reload(_reattach_listeners)
-        _reattaching = True
-    attach()
-    _listeners[hook_id] = attach
-    try:
-        yield
-    finally:
-        del _listeners[hook_id]
-        for client in attached:
-            client.meta.events.unregister(event, unique_id=hook_id)

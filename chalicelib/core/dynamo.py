@@ -11,16 +11,17 @@ import functools
 import random
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import botocore.session
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.settings import Settings, Tables, get_settings, on_settings_reload
 
@@ -92,6 +93,11 @@ def _share_session(connection: Connection) -> Connection:
     return connection
 
 
+def bound_models() -> list[type[Model]]:
+    """The models bound to a table of the settings, in the order they were bound."""
+    return list(_bound_models)
+
+
 def _rebind_all(settings: Settings) -> None:
     for model, choose in _bound_models.items():
         _bind(model, choose, settings)
@@ -139,16 +145,73 @@ class ItemRefusal:
         return self.code == CONDITION_FAILED
 
 
-def refusals(error: TransactWriteError, items: int) -> list[ItemRefusal]:
-    """One entry per item of a cancelled transaction, in the order PynamoDB sends them
-    (condition checks, deletes, puts, updates). Re-raises anything but failed conditions
-    and conflicts with other writes (a throttle or an outage is not a refusal)."""
-    reasons = [*error.cancellation_reasons, *[None] * items][:items]
-    codes = {reason.code for reason in reasons if reason is not None}
-    if not codes or not codes <= {CONDITION_FAILED, TRANSACTION_CONFLICT}:
-        raise error
-    return [ItemRefusal(reason.code, reason.raw_item) if reason is not None
-            else ItemRefusal(None, None) for reason in reasons]
+class NamedTransaction:
+    """A TransactWrite whose items are named, so that a cancellation is read by name (which
+    item refused, and the item as it was), never by position. DynamoDB answers in the
+    order the items were sent, and PynamoDB sends condition checks, deletes, puts, then
+    updates, whatever order they were added in: only this class knows that order."""
+
+    _KINDS = ("check", "delete", "put", "update")
+
+    def __init__(self) -> None:
+        self._write = TransactWrite(connection=transaction_connection())
+        self._names: dict[str, list[str]] = {kind: [] for kind in self._KINDS}
+
+    def __enter__(self) -> NamedTransaction:
+        self._write.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._write.__exit__(*exc_info)
+
+    def condition_check(self, name: str, model: type[Model], hash_key: str,
+                        condition: Condition) -> None:
+        self._name("check", name)
+        self._write.condition_check(model, hash_key, condition=condition)
+
+    def delete(self, name: str, model: Model, condition: Condition | None = None) -> None:
+        self._name("delete", name)
+        self._write.delete(model, condition=condition)
+
+    def save(self, name: str, model: Model, condition: Condition | None = None,
+             return_values: str | None = None) -> None:
+        self._name("put", name)
+        self._write.save(model, condition=condition, return_values=return_values)
+
+    def update(self, name: str, model: Model, actions: list[Action],
+               condition: Condition | None = None, return_values: str | None = None) -> None:
+        self._name("update", name)
+        self._write.update(model, actions, condition=condition, return_values=return_values)
+
+    @property
+    def names(self) -> list[str]:
+        """The items' names in the order they are sent."""
+        return [name for kind in self._KINDS for name in self._names[kind]]
+
+    def reasons(self, error: TransactWriteError) -> dict[str, str | None]:
+        """Each item's cancellation code by name (None: that item was not refused)."""
+        return {name: refusal.code for name, refusal in self._refusals(error).items()}
+
+    def refusals(self, error: TransactWriteError) -> dict[str, ItemRefusal]:
+        """Each item's refusal by name. Re-raises anything but failed conditions and
+        conflicts with other writes (a throttle or an outage is not a refusal)."""
+        found = self._refusals(error)
+        codes = {refusal.code for refusal in found.values() if refusal.code is not None}
+        if not codes or not codes <= {CONDITION_FAILED, TRANSACTION_CONFLICT}:
+            raise error
+        return found
+
+    def _refusals(self, error: TransactWriteError) -> dict[str, ItemRefusal]:
+        given = list(error.cancellation_reasons)
+        given += [None] * (len(self.names) - len(given))  # none given: none refused
+        return {name: ItemRefusal(reason.code, reason.raw_item) if reason is not None
+                else ItemRefusal(None, None)
+                for name, reason in zip(self.names, given, strict=False)}
+
+    def _name(self, kind: str, name: str) -> None:
+        if name in self.names:
+            raise ValueError(f"{name!r} names two items of one transaction")
+        self._names[kind].append(name)
 
 
 def is_condition_failure(error: Exception) -> bool:
@@ -156,24 +219,9 @@ def is_condition_failure(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-@contextmanager
-def counting_dynamodb_calls() -> Iterator[Counter[str]]:
-    """Count DynamoDB API calls by operation while the block runs (tests, benchmarks):
-    every bound model's client, the transaction connection and the boto3 client."""
-    from chalicelib.core.clients import listening
-
-    calls: Counter[str] = Counter()
-
-    def count(**kwargs: Any) -> None:
-        calls[kwargs["model"].name] += 1
-
-    with listening(dynamodb_clients, "before-call.dynamodb", count):
-        yield calls
-
-
 def dynamodb_clients() -> list[Any]:
     """Every botocore client DynamoDB calls go through: the boto3 one, the transaction
-    connection's and each bound model's (tests hook their events)."""
+    connection's and each bound model's (tests hook their events: tests/support/aws_calls.py)."""
     from chalicelib.core.clients import aws_client
 
     clients = [aws_client("dynamodb"), transaction_connection().client,

@@ -2,6 +2,7 @@
 
     ReelstackError
      ├── InvalidInput            400
+     │    ├── InvalidFields      400 (every bad field of a body or query at once)
      │    ├── PayloadTooLarge    413
      │    ├── URITooLong         414
      │    └── HeadersTooLarge    431
@@ -45,8 +46,29 @@ class ReelstackError(Exception):
 
 
 class InvalidInput(ReelstackError):
+    """A 400. With `field=`, the body also carries `fields: {field: message}`, the shape
+    `InvalidFields` gives when several fields are wrong, so clients read one shape."""
+
     status = 400
     code = "InvalidInput"
+
+    def to_body(self) -> dict[str, Any]:
+        body = super().to_body()
+        field = self.details.get("field")
+        if isinstance(field, str) and "fields" not in body:
+            body["fields"] = {field: self.message}
+        return body
+
+
+class InvalidFields(InvalidInput):
+    """Every bad field of a request at once: `fields` maps each to its reason, and `field`
+    names the first (the shape single-field errors had before, which clients read).
+
+    The code stays "InvalidInput": clients (and the Videoflix SPA) already branch on it."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        listed = "; ".join(f"{name} {reason.rstrip('.')}" for name, reason in problems.items())
+        super().__init__(f"{listed}.", field=next(iter(problems)), fields=dict(problems))
 
 
 class PayloadTooLarge(InvalidInput):

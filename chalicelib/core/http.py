@@ -3,7 +3,10 @@ one place.
 
 Chalice turns an exception raised in a view into its own response before any
 middleware sees it, so routes are registered through `ApiBlueprint`, whose `route`
-wraps each view with `answer_errors`.
+wraps each view with `answer_errors`. A route also declares its contract there (who may
+call it, its body, query and response models: docs/contract.md); the wrapper admits the
+caller, decodes the input and hands both to the view as typed arguments, and the same
+declaration is what the OpenAPI document (openapi.py) is made from.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import json
 import logging
 import math
 from collections.abc import Callable
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
 
 import botocore.exceptions
 from chalice.app import Blueprint, ChaliceViewError, Request, Response
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.auth.access import Access, caller_of
+from chalicelib.core.contract import Model, decode, to_json
 from chalicelib.core.cors import answer_preflight
 from chalicelib.core.errors import (
     DependencyUnavailable,
@@ -32,6 +38,7 @@ from chalicelib.core.validation import ascii_int
 logger = logging.getLogger(__name__)
 
 View = Callable[..., Any]
+V = TypeVar("V", bound=View)
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 # No request body of this API nests deeper than a few levels. json.loads recurses once per
@@ -114,19 +121,68 @@ def _throttled_transaction(error: BaseException) -> bool:
                for reason in reasons)
 
 
+@dataclass(frozen=True)
+class Operation:
+    """What a route declares: who may call it and the shapes it reads and answers.
+    `auth` None is a route nobody declared (the route-table test refuses it)."""
+
+    path: str
+    method: str
+    name: str
+    auth: Access | None
+    body: type[Model] | None = None
+    query: type[Model] | None = None
+    response: Any = None  # a Model, list[Model], or None for an empty answer
+    status: int = 200
+    summary: str = ""
+    documented: bool = True  # CORS preflights answer every path and are not listed
+
+
+def operation_of(view_function: Callable[..., Any], method: str) -> Operation | None:
+    """The declaration behind a function in Chalice's route table (`app.routes`)."""
+    found = getattr(view_function, "operations", {}).get(method)
+    return found if isinstance(found, Operation) else None
+
+
 class ApiBlueprint(Blueprint):
-    """A Blueprint whose routes answer domain errors as JSON and CORS preflights."""
+    """A Blueprint whose routes declare their contract and answer domain errors as JSON
+    and CORS preflights."""
 
     def __init__(self, import_name: str) -> None:
         super().__init__(import_name)
         self._preflighted: set[str] = set()
 
-    def route(self, path: str, **kwargs: Any) -> Callable[[View], View]:
+    def route(self, path: str, *, auth: Access | None = None, body: type[Model] | None = None,
+              query: type[Model] | None = None, response: Any = None, status: int = 200,
+              **kwargs: Any) -> Callable[[V], V]:
+        """Register `view` for `path`. With `auth` other than PUBLIC the view gets the
+        admitted `caller`; with `body` / `query` models, the decoded `body` / `query`; a
+        Model it returns is answered as JSON with `status`, a chalice Response as is."""
+        methods = kwargs.get("methods") or ["GET"]
         register = super().route(path, **kwargs)
         self._answer_preflights(path)
 
-        def decorator(view: View) -> View:
-            register(answer_errors(view))
+        def decorator(view: V) -> V:
+            operations = {method.upper(): Operation(
+                path, method.upper(), view.__name__, auth, body, query, response, status,
+                _summary(view)) for method in methods}
+
+            @functools.wraps(view)
+            def contracted(**path_parameters: str) -> Any:
+                request = self.current_request
+                arguments: dict[str, Any] = dict(path_parameters)
+                if auth is not None and not auth.public:
+                    arguments["caller"] = caller_of(auth, request)
+                if body is not None:
+                    arguments["body"] = decode(body, json_body(request))
+                if query is not None:
+                    arguments["query"] = decode(query, dict(request.query_params or {}),
+                                                from_query=True)
+                return _answer(view(**arguments), status)
+
+            answered = answer_errors(contracted)
+            answered.operations = operations  # type: ignore[attr-defined]
+            register(answered)
             return view
 
         return decorator
@@ -140,7 +196,22 @@ class ApiBlueprint(Blueprint):
             return answer_preflight(self.current_request)
 
         preflight.__name__ = "preflight" + "".join(c if c.isalnum() else "_" for c in path)
+        preflight.operations = {"OPTIONS": Operation(  # type: ignore[attr-defined]
+            path, "OPTIONS", preflight.__name__, Access.PUBLIC, documented=False)}
         super().route(path, methods=["OPTIONS"])(preflight)
+
+
+def _summary(view: View) -> str:
+    return (view.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+
+
+def _answer(result: Any, status: int) -> Any:
+    if isinstance(result, Response):
+        return result
+    if status == 204:
+        return Response(body="", status_code=204)
+    body = to_json(result)
+    return body if status == 200 else Response(body=body, status_code=status)
 
 
 def json_body(request: Request) -> dict[str, Any]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from msgspec import Meta
+
+from chalicelib.core.contract import Model, to_json
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import ascii_int
@@ -16,6 +20,22 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 class PageRequest:
     limit: int
     cursor: str | None
+
+
+PageLimit = Annotated[int, Meta(ge=1, le=MAX_LIMIT)]
+
+
+class PageQuery(Model, frozen=True):
+    """A page of a list: `limit` items after `cursor` (the next page's Link carries it)."""
+
+    limit: PageLimit = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def query_params(query: Model) -> dict[str, str]:
+    """A decoded query as the parameters its next page repeats (those that are set)."""
+    sent: dict[str, Any] = to_json(query)
+    return {name: str(value) for name, value in sent.items() if value is not None}
 
 
 def page_request(params: dict[str, str] | None) -> PageRequest:

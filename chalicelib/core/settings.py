@@ -87,6 +87,8 @@ class Transcoding:
     chunk_threshold_seconds: float | None = None
     chunk_count: int | None = None  # forces the number of chunks (tests, benchmarks)
     chunk_threads: int = 0  # each chunk task's ffmpeg threads; 0: as many as its vCPUs
+    chunk_task_cpu: int = 0  # each chunk task's Fargate size; 0: the task definition's
+    chunk_task_memory: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], stage: str) -> Transcoding:
@@ -111,6 +113,8 @@ class Transcoding:
             chunk_count=int(env[envvars.TRANSCODE_CHUNKS]) if env.get(envvars.TRANSCODE_CHUNKS)
             else None,
             chunk_threads=int(env.get(envvars.TRANSCODE_CHUNK_THREADS) or 0),
+            chunk_task_cpu=int(env.get(envvars.TRANSCODE_CHUNK_TASK_CPU) or 0),
+            chunk_task_memory=int(env.get(envvars.TRANSCODE_CHUNK_TASK_MEMORY) or 0),
         )
 
 
@@ -125,6 +129,12 @@ class MovieRequests:
     ingest_bucket: str
     source_max_bytes: int
     source_timeout_seconds: float
+    # Above this many bytes (or unknown, over HTTP) a task acquires the source: a slow link
+    # would outlast the Lambda (2 GiB at 2.5 MB/s is 14 minutes).
+    task_above_bytes: int = 2 * 1024 ** 3
+    task_cpu: int = 1024  # the acquire task's Fargate size: streaming needs no more
+    task_memory: int = 2048
+    task_silence_seconds: int = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> MovieRequests:
@@ -136,6 +146,10 @@ class MovieRequests:
             ingest_bucket=env.get(envvars.SOURCE_INGEST_BUCKET, ""),
             source_max_bytes=int(env.get(envvars.SOURCE_MAX_BYTES, str(50 * 1024 ** 3))),
             source_timeout_seconds=float(env.get(envvars.SOURCE_TIMEOUT_SECONDS, "30")),
+            task_above_bytes=int(env.get(envvars.SOURCE_TASK_ABOVE_BYTES, str(2 * 1024 ** 3))),
+            task_cpu=int(env.get(envvars.ACQUIRE_TASK_CPU, "1024")),
+            task_memory=int(env.get(envvars.ACQUIRE_TASK_MEMORY, "2048")),
+            task_silence_seconds=int(env.get(envvars.ACQUIRE_SILENCE_SECONDS, "300")),
         )
 
 

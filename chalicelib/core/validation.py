@@ -1,12 +1,19 @@
-"""Checks on admin and user input: each bad field is a 400 that names it."""
+"""Checks on admin and user input: each bad field is a 400 that names it.
+
+Request models (chalicelib/core/contract.py) run these as `Check` markers on a field's
+type, `Annotated[str, Meta(max_length=200), Check(plain_text)]`: msgspec's `Meta` says
+what JSON Schema can (types, lengths, ranges, patterns), a `Check` what it cannot (control
+and hidden characters, trimming). A check takes the decoded value and returns the value
+the service gets, or raises `ValueError` (or `InvalidInput`) with the reason.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
-
-from chalicelib.core.errors import InvalidInput
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 # C0, DEL and C1 controls, and lone UTF-16 surrogates (JSON's "\ud800" decodes to one, and
 # no UTF-8 encoder takes it). Prose may keep tabs and line breaks; nothing else may.
@@ -41,60 +48,48 @@ def has_hidden_characters(value: str) -> bool:
                for c in value)
 
 
-def text(body: dict[str, Any], field: str, *, required: bool = False, max_length: int = 200,
-         default: str | None = None, multiline: bool = False) -> str | None:
-    """A trimmed string; `multiline` prose (descriptions, reviews) may hold tabs and line
-    breaks, and no field any other control character."""
-    value = body.get(field)
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise InvalidInput(f"{field} is required.", field=field)
-        return default
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} must be a non-empty string.", field=field)
-    if len(value) > max_length:
-        raise InvalidInput(f"{field} must have at most {max_length} characters.", field=field)
-    if has_control_characters(value, multiline=multiline):
-        raise InvalidInput(f"{field} must not contain control characters.", field=field)
+@dataclass(frozen=True)
+class Check:
+    """A domain check on a model field, run by `contract.decode` after msgspec's own."""
+
+    run: Callable[[Any], Any]
+
+
+def plain_text(value: str) -> str:
+    """Trimmed, not blank, on one line: no control characters."""
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    if has_control_characters(value):
+        raise ValueError("must not contain control characters")
     return value.strip()
 
 
-def integer(body: dict[str, Any], field: str, *, minimum: int, maximum: int) -> int | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be an integer.", field=field)
-    if not minimum <= value <= maximum:
-        raise InvalidInput(f"{field} must be between {minimum} and {maximum}.", field=field)
-    return value
+def prose(value: str) -> str:
+    """Trimmed, not blank; tabs and line breaks allowed, no other control character."""
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    if has_control_characters(value, multiline=True):
+        raise ValueError("must not contain control characters")
+    return value.strip()
 
 
-def choice(body: dict[str, Any], field: str, options: tuple[str, ...],
-           default: str | None = None) -> str | None:
-    value = body.get(field, default)
-    if value is None:
-        return None
-    if value not in options:
-        raise InvalidInput(f"{field} must be one of {', '.join(options)}.", field=field)
-    return str(value)
+def visible_text(value: str) -> str:
+    """What identifies a person: `plain_text`, and no bidi overrides or separators."""
+    if has_hidden_characters(value):
+        raise ValueError("must not contain control characters")
+    return plain_text(value)
 
 
-def string_list(body: dict[str, Any], field: str, *, max_items: int = 20) -> list[str] | None:
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise InvalidInput(f"{field} must be a list of strings.", field=field)
-    if len(value) > max_items:
-        raise InvalidInput(f"{field} may hold at most {max_items} items.", field=field)
-    if any(has_control_characters(v) for v in value):
-        raise InvalidInput(f"{field} must not contain control characters.", field=field)
-    return list(dict.fromkeys(value))
+PlainText = Annotated[str, Check(plain_text)]
+Prose = Annotated[str, Check(prose)]
+VisibleText = Annotated[str, Check(visible_text)]
 
 
-def url(body: dict[str, Any], field: str) -> str | None:
-    value = text(body, field, max_length=2000)
-    if value is not None and not value.startswith(("https://", "http://")):
-        raise InvalidInput(f"{field} must be an http(s) URL.", field=field)
-    return value
+def blank_as_absent(check: Callable[[str], str]) -> Check:
+    """For an optional text field: blank reads as not sent (forms send "" for an input left
+    empty), anything else must pass `check`."""
+    return Check(lambda value: check(value) if value.strip() else None)
+
+
+OptionalPlainText = Annotated[str, blank_as_absent(plain_text)]
+OptionalProse = Annotated[str, blank_as_absent(prose)]

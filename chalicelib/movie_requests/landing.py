@@ -60,6 +60,23 @@ def looks_like_video(head: bytes) -> bool:
     )
 
 
+def check_sniffed(head: bytes, what: str) -> None:
+    if not head:
+        raise SourceRejected(f"{what} is empty.")
+    if not looks_like_video(head):
+        raise SourceRejected(f"{what} is not a video (its first bytes are no video "
+                             "container ffmpeg reads).")
+
+
+def first_bytes(chunks: Iterable[bytes], count: int = SNIFF_BYTES) -> bytes:
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= count:
+            break
+    return head[:count]
+
+
 def part_size_for(length: int | None) -> int:
     if not length:
         return MIN_PART_BYTES
@@ -89,9 +106,8 @@ def _upload_parts(chunks: Iterable[bytes], s3: Any, bucket: str, key: str, uploa
     parts: list[dict[str, Any]] = []
     size = 0
     for body in _parts(chunks, part_size):
-        if not parts and not looks_like_video(body[:SNIFF_BYTES]):
-            raise SourceRejected(f"{what} is not a video (its first bytes are no video "
-                                 "container ffmpeg reads).")
+        if not parts:
+            check_sniffed(body[:SNIFF_BYTES], what)
         size += len(body)
         if size > max_bytes:
             raise SourceRejected(f"{what} is over the limit of {max_bytes} bytes.")

@@ -15,16 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.core.clock import now_iso
 from chalicelib.core.cursors import cursor_after, start_key
-from chalicelib.core.dynamo import back_off, is_condition_failure, transaction_connection
+from chalicelib.core.dynamo import (
+    CONDITION_FAILED,
+    NamedTransaction,
+    back_off,
+    is_condition_failure,
+)
 from chalicelib.core.errors import Conflict, NotFound, TooManyRequests
 from chalicelib.movie_requests.models import (
     OPEN_STATES,
+    REQUEST,
     REQUESTED,
+    OpenRequestPointer,
+    QuotaRecord,
+    RequesterRecord,
     RequestRecord,
+    kind_of_key,
     open_key,
     quota_key,
     requester_key,
@@ -32,7 +42,6 @@ from chalicelib.movie_requests.models import (
 )
 
 RETRIES = 10
-CONDITION_FAILED = "ConditionalCheckFailed"
 QUOTA_RETRY_AFTER_SECONDS = 3600
 CONFLICT_BACK_OFF_SECONDS = 0.02  # transactions on one popular request conflict
 
@@ -67,25 +76,24 @@ class RequestPage:
 
 
 def get_request(request_id: str) -> RequestRecord:
+    if kind_of_key(request_id) != REQUEST:  # the key of another kind of item
+        raise NotFound(f"No movie request {request_id!r}.")
     try:
-        record = RequestRecord.get(request_id, consistent_read=True)
+        return RequestRecord.get(request_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"No movie request {request_id!r}.") from None
-    if record.state is None:  # a key of another kind of item
-        raise NotFound(f"No movie request {request_id!r}.")
-    return record
 
 
 def open_request_id(tmdb_id: int) -> str | None:
     try:
-        return RequestRecord.get(open_key(tmdb_id), consistent_read=True).target
+        return OpenRequestPointer.get(open_key(tmdb_id), consistent_read=True).target
     except DoesNotExist:
         return None
 
 
 def is_requester(request_id: str, user_id: str) -> bool:
     try:
-        RequestRecord.get(requester_key(request_id, user_id), consistent_read=True)
+        RequesterRecord.get(requester_key(request_id, user_id), consistent_read=True)
     except DoesNotExist:
         return False
     return True
@@ -96,21 +104,21 @@ def join_request(request_id: str, user_id: str, max_open: int) -> RequestRecord:
     for attempt in range(RETRIES):
         stamp = now_iso()
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.save(_requester(request_id, user_id, stamp),
-                                 condition=RequestRecord.request_id.does_not_exist())
+            with NamedTransaction() as transaction:
+                transaction.save("requester", _requester(request_id, user_id, stamp),
+                                 condition=RequesterRecord.request_id.does_not_exist())
                 _count_one_more(transaction, user_id, max_open)
-                transaction.update(RequestRecord(request_id), actions=[
+                transaction.update("request", RequestRecord(request_id), actions=[
                     RequestRecord.requesters.add({user_id}),
                     RequestRecord.updated_at.set(stamp),
                 ], condition=RequestRecord.state.is_in(*OPEN_STATES))
         except TransactWriteError as error:
-            asked_before, over_quota, settled = _reasons(error)[:3]
-            if asked_before == CONDITION_FAILED:
+            reasons = transaction.reasons(error)
+            if reasons["requester"] == CONDITION_FAILED:
                 return get_request(request_id)  # asked twice: nothing changes
-            if over_quota == CONDITION_FAILED:
+            if reasons["quota"] == CONDITION_FAILED:
                 raise _quota_reached(max_open) from None
-            if settled == CONDITION_FAILED:
+            if reasons["request"] == CONDITION_FAILED:
                 raise RequestSettled("The request settled meanwhile.") from None
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
@@ -127,19 +135,21 @@ def file_request(movie: WantedMovie, user_id: str, max_open: int) -> RequestReco
         state=REQUESTED, created_at=stamp, updated_at=stamp, requesters={user_id},
         timeline=[timeline_entry(REQUESTED, stamp)],
     )
-    pointer = RequestRecord(open_key(movie.tmdb_id), target=request_id)
+    pointer = OpenRequestPointer(open_key(movie.tmdb_id), target=request_id)
     for attempt in range(RETRIES):
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.save(_requester(request_id, user_id, stamp))
-                transaction.save(pointer, condition=RequestRecord.request_id.does_not_exist())
-                transaction.save(request, condition=RequestRecord.request_id.does_not_exist())
+            with NamedTransaction() as transaction:
+                transaction.save("requester", _requester(request_id, user_id, stamp))
+                transaction.save("pointer", pointer,
+                                 condition=OpenRequestPointer.request_id.does_not_exist())
+                transaction.save("request", request,
+                                 condition=RequestRecord.request_id.does_not_exist())
                 _count_one_more(transaction, user_id, max_open)
         except TransactWriteError as error:
-            _, pointer_taken, _, over_quota = _reasons(error)[:4]
-            if pointer_taken == CONDITION_FAILED:
+            reasons = transaction.reasons(error)
+            if reasons["pointer"] == CONDITION_FAILED:
                 return None
-            if over_quota == CONDITION_FAILED:
+            if reasons["quota"] == CONDITION_FAILED:
                 raise _quota_reached(max_open) from None
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
@@ -147,16 +157,18 @@ def file_request(movie: WantedMovie, user_id: str, max_open: int) -> RequestReco
     raise Conflict("Many people are asking for this movie right now; try again.")
 
 
-def _count_one_more(transaction: TransactWrite, user_id: str, max_open: int) -> None:
-    counter = RequestRecord.open_count
+def _count_one_more(transaction: NamedTransaction, user_id: str, max_open: int) -> None:
+    """The `quota` item of `transaction`; the first count creates it, with its kind."""
+    counter = QuotaRecord.open_count
     transaction.update(
-        RequestRecord(quota_key(user_id)), actions=[counter.add(1)],
+        "quota", QuotaRecord(quota_key(user_id)),
+        actions=[counter.add(1), QuotaRecord.kind.set(QuotaRecord)],
         condition=counter.does_not_exist() | (counter < max_open),
     )
 
 
-def _requester(request_id: str, user_id: str, stamp: str) -> RequestRecord:
-    return RequestRecord(requester_key(request_id, user_id), target=request_id,
+def _requester(request_id: str, user_id: str, stamp: str) -> RequesterRecord:
+    return RequesterRecord(requester_key(request_id, user_id), target=request_id,
                          requester_id=user_id, requested_at=stamp)
 
 
@@ -167,17 +179,12 @@ def _quota_reached(max_open: int) -> RequestQuotaReached:
     )
 
 
-def _reasons(error: TransactWriteError) -> list[str | None]:
-    """Why each item failed, in the order PynamoDB sends them: condition checks, deletes,
-    puts, updates (each transaction here is written in that order, so indexes match)."""
-    reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
-    return reasons + [None] * 4
-
-
 def move(request_id: str, to_state: str, *, allowed_from: Iterable[str],
-         note: str | None = None, **fields: Any) -> RequestRecord | None:
-    """Set the state (and fields) if the request is in one of `allowed_from`, appending to
-    its timeline. None when it is not (someone else moved it first)."""
+         note: str | None = None, unless_changed: Condition | None = None,
+         **fields: Any) -> RequestRecord | None:
+    """Set the state (and fields) if the request is in one of `allowed_from` (and
+    `unless_changed` holds), appending to its timeline. None when it is not (someone else
+    moved it first)."""
     stamp = now_iso()
     actions: list[Any] = [RequestRecord.state.set(to_state), RequestRecord.updated_at.set(stamp),
                RequestRecord.timeline.set(
@@ -185,9 +192,11 @@ def move(request_id: str, to_state: str, *, allowed_from: Iterable[str],
     for name, value in fields.items():
         attribute = getattr(RequestRecord, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
+    condition = RequestRecord.state.is_in(*allowed_from)
     try:
         RequestRecord(request_id).update(
-            actions=actions, condition=RequestRecord.state.is_in(*allowed_from))
+            actions=actions,
+            condition=condition if unless_changed is None else condition & unless_changed)
     except UpdateError as error:
         if is_condition_failure(error):
             return None
@@ -195,12 +204,26 @@ def move(request_id: str, to_state: str, *, allowed_from: Iterable[str],
     return get_request(request_id)
 
 
+def update_if(request_id: str, condition: Condition, **fields: Any) -> bool:
+    """Set (or, for None, remove) fields while `condition` holds; False when it does not."""
+    actions = [getattr(RequestRecord, name).remove() if value is None
+               else getattr(RequestRecord, name).set(value) for name, value in fields.items()]
+    try:
+        RequestRecord(request_id).update(
+            actions=[*actions, RequestRecord.updated_at.set(now_iso())], condition=condition)
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
 def close(request: RequestRecord) -> None:
     """Release what a settled request holds: its pointer and each requester's quota.
     Safe to repeat: each requester is closed once, the pointer only if it is this one's."""
     try:
-        RequestRecord(open_key(int(request.tmdb_id or 0))).delete(
-            condition=RequestRecord.target == request.request_id)
+        OpenRequestPointer(open_key(int(request.tmdb_id or 0))).delete(
+            condition=OpenRequestPointer.target == request.request_id)
     except DeleteError as error:
         if not is_condition_failure(error):
             raise
@@ -211,18 +234,18 @@ def close(request: RequestRecord) -> None:
 def close_requester(request_id: str, user_id: str) -> bool:
     for attempt in range(RETRIES):
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
+            with NamedTransaction() as transaction:
                 transaction.update(
-                    RequestRecord(requester_key(request_id, user_id)),
-                    actions=[RequestRecord.closed_at.set(now_iso())],
-                    condition=RequestRecord.request_id.exists()
-                    & RequestRecord.closed_at.does_not_exist(),
+                    "requester", RequesterRecord(requester_key(request_id, user_id)),
+                    actions=[RequesterRecord.closed_at.set(now_iso())],
+                    condition=RequesterRecord.request_id.exists()
+                    & RequesterRecord.closed_at.does_not_exist(),
                 )
-                transaction.update(RequestRecord(quota_key(user_id)),
-                                   actions=[RequestRecord.open_count.add(-1)],
-                                   condition=RequestRecord.open_count > 0)
+                transaction.update("quota", QuotaRecord(quota_key(user_id)),
+                                   actions=[QuotaRecord.open_count.add(-1)],
+                                   condition=QuotaRecord.open_count > 0)
         except TransactWriteError as error:
-            if CONDITION_FAILED in _reasons(error)[:2]:
+            if CONDITION_FAILED in transaction.reasons(error).values():
                 return False  # closed before, or the user is gone
             back_off(attempt, CONFLICT_BACK_OFF_SECONDS)
             continue
@@ -232,7 +255,7 @@ def close_requester(request_id: str, user_id: str) -> bool:
 
 def requests_of(user_id: str, limit: int, cursor: str | None) -> RequestPage:
     query = f"requests|{user_id}"
-    result = RequestRecord.requester_index.query(
+    result = RequesterRecord.requester_index.query(
         user_id, scan_index_forward=False, limit=limit, page_size=limit,
         last_evaluated_key=start_key(query, cursor),
     )
@@ -255,7 +278,7 @@ def requests_in_state(state: str, limit: int, cursor: str | None) -> RequestPage
 
 def forget_requester(user_id: str) -> None:
     """An erased account leaves every request it was part of (account deletion)."""
-    for row in RequestRecord.requester_index.query(user_id):
+    for row in RequesterRecord.requester_index.query(user_id):
         target = row.target or ""
         close_requester(target, user_id)
         try:
@@ -265,4 +288,4 @@ def forget_requester(user_id: str) -> None:
             if not is_condition_failure(error):
                 raise
         row.delete()
-    RequestRecord(quota_key(user_id)).delete()
+    QuotaRecord(quota_key(user_id)).delete()

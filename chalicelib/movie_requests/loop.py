@@ -4,23 +4,25 @@ Every step reads the request and acts only in the state it expects, so a redeliv
 message changes nothing. A failure that can never pass (the movie or the source does not
 exist, the source is too large or not a video) fails the request at once; any other is
 retried by the queue, and the last attempt fails the request before the message goes to
-the dead-letter queue.
+the dead-letter queue. A large source is acquired by a task instead, whose reports come
+back as steps too (acquire_tasks.py).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from functools import partial
-from pathlib import PurePosixPath
 
-from chalicelib.catalog.media import upload_prefix
 from chalicelib.catalog.requested import discard_requested_draft, provide_movie
 from chalicelib.core import idempotency
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import InvalidInput, NotFound, ReelstackError
 from chalicelib.core.settings import get_settings
-from chalicelib.movie_requests import ledger, service, steps
+from chalicelib.movie_requests import acquire_tasks, ledger, service, steps
+from chalicelib.movie_requests.inputs import Approval
 from chalicelib.movie_requests.landing import Landing
 from chalicelib.movie_requests.models import (
     ACQUIRING,
@@ -30,7 +32,8 @@ from chalicelib.movie_requests.models import (
     TRANSCODING,
     RequestRecord,
 )
-from chalicelib.movie_requests.sources import VIDEO_SUFFIXES, find_source, source_for
+from chalicelib.movie_requests.sources import LargeSource, find_source, source_for, source_key
+from chalicelib.transcode.runners import TaskRunner
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +43,16 @@ PERMANENT = (InvalidInput, NotFound)
 MOVIE_IDS = uuid.UUID("6f1c3a52-4a8e-4b0e-9a40-2d5f0c1e7b11")
 
 
-def run_step(message_body: str, receive_count: int = 1) -> str:
-    """Do one step; returns what was done (for logs and tests)."""
+def run_step(message_body: str, receive_count: int = 1, *,
+             runner: TaskRunner | None = None, clock: Callable[[], float] = time.time) -> str:
+    """Do one step; returns what was done (for logs and tests). `runner` starts and stops
+    acquire tasks (by default the settings' TaskRunner)."""
     step = steps.Step.from_message(message_body)
     try:
+        if step.name in steps.TASK_REPORTS:
+            return acquire_tasks.on_report(step, runner, clock())
+        if step.name == steps.ACQUIRE:
+            return acquire(step.request_id, runner, clock())
         return HANDLERS[step.name](step.request_id)
     except PERMANENT as error:
         fail(step.request_id, error.message)
@@ -60,7 +69,8 @@ def _reason(error: Exception) -> str:
 
 def fail(request_id: str, reason: str) -> None:
     try:
-        ledger.move(request_id, "failed", allowed_from=OPEN_STATES, note=reason, reason=reason)
+        ledger.move(request_id, "failed", allowed_from=OPEN_STATES, note=reason, reason=reason,
+                    acquire_deadline=None, acquire_check_due=None)
     except NotFound:
         return
     steps.announce_settled(request_id)  # again on a redelivery: telling is idempotent
@@ -75,7 +85,7 @@ def triage(request_id: str) -> str:
     source = find_source(int(request.tmdb_id or 0), limits, s3())
     if source is None:
         return "left for an admin: no configured source has it"
-    service.approve(request_id, {"source_url": source}, note="approved: a source has it")
+    service.approve(request_id, Approval(source_url=source), note="approved: a source has it")
     return "approved"
 
 
@@ -104,26 +114,29 @@ def movie_id_for(request_id: str) -> str:
     return uuid.uuid5(MOVIE_IDS, request_id).hex
 
 
-def acquire(request_id: str) -> str:
+def acquire(request_id: str, runner: TaskRunner | None = None, now: float = 0.0) -> str:
+    """Land a small source here; hand a large one (LargeSource) to a task."""
     request = ledger.get_request(request_id)
     if request.state != ACQUIRING or not request.movie_id or not request.source:
         return f"acquire: nothing to do ({request.state})"
-    key = f"{upload_prefix(request.movie_id)}{_source_name(request)}"
-    _, landing = idempotency.run_once(f"acquire:{request_id}", partial(_land, request, key))
+    if request.acquire_run:  # its reports and deadline checks drive the request now
+        return f"acquire: the task {request.acquire_run} has it"
+    try:
+        _, landing = idempotency.run_once(f"acquire:{request_id}", partial(_land, request))
+    except LargeSource:  # nothing was stored, and run_once let go of its key
+        return acquire_tasks.start(request, runner, now or time.time())
     note = f"{landing.size} bytes acquired" if landing else None
     ledger.move(request_id, TRANSCODING, allowed_from=[ACQUIRING], note=note)
     return "acquired; transcoding"
 
 
-def _land(request: RequestRecord, key: str) -> Landing:
+def _land(request: RequestRecord) -> Landing:
     settings = get_settings()
-    source = source_for(request.source or "", settings.movie_requests)
-    return source.land(s3(), settings.buckets.uploads, key)
+    limits = settings.movie_requests
+    source = source_for(request.source or "", limits)
+    return source.land(s3(), settings.buckets.uploads,
+                       source_key(str(request.movie_id), request.source or ""),
+                       task_above=limits.task_above_bytes)
 
 
-def _source_name(request: RequestRecord) -> str:
-    suffix = PurePosixPath((request.source or "").split("?")[0]).suffix.lower()
-    return f"source{suffix if suffix in VIDEO_SUFFIXES else '.mp4'}"
-
-
-HANDLERS = {steps.TRIAGE: triage, steps.CATALOG: catalog, steps.ACQUIRE: acquire}
+HANDLERS: dict[str, Callable[[str], str]] = {steps.TRIAGE: triage, steps.CATALOG: catalog}

@@ -5,20 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.catalog.importer import tmdb_id_of
 from chalicelib.catalog.requested import movie_for_tmdb
 from chalicelib.catalog.tmdb import TmdbClient
-from chalicelib.core import validation
 from chalicelib.core.clients import s3
-from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.errors import Conflict, InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
 from chalicelib.movie_requests import ledger, steps
+from chalicelib.movie_requests.inputs import Approval, MovieWish, Rejection, TriageQuery
 from chalicelib.movie_requests.models import (
     APPROVED,
     REJECTED,
     REQUESTED,
-    STATES,
     RequestRecord,
+)
+from chalicelib.movie_requests.shapes import (
+    AskedMovieRequest,
+    MovieRequestShape,
+    MyMovieRequest,
+    TimelineStep,
+    TriagedMovieRequest,
 )
 from chalicelib.movie_requests.sources import checked_reference, find_source
 
@@ -39,12 +44,12 @@ class Asked:
     created: bool
 
 
-def request_movie(user_id: str, body: dict[str, Any],
+def request_movie(user_id: str, wish: MovieWish,
                   tmdb: TmdbClient | None = None) -> Asked:
     """File the user's request, or add them to the open one for the same movie."""
     settings = get_settings()
     client = tmdb or TmdbClient(settings)
-    tmdb_id = _wanted_tmdb_id(body, client)
+    tmdb_id = _wanted_tmdb_id(wish, client)
     available = movie_for_tmdb(tmdb_id)
     if available is not None and available.status == "ready":
         raise MovieAlreadyAvailable(f"{available.title} is already available.",
@@ -67,11 +72,12 @@ def request_movie(user_id: str, body: dict[str, Any],
     raise Conflict("Many people are asking for this movie right now; try again.")
 
 
-def _wanted_tmdb_id(body: dict[str, Any], client: TmdbClient) -> int:
-    if body.get("tmdb_id") is not None:
-        return tmdb_id_of(body["tmdb_id"])
-    title = validation.text(body, "title", required=True, max_length=300) or ""
-    year = validation.integer(body, "year", minimum=1870, maximum=2200)
+def _wanted_tmdb_id(wish: MovieWish, client: TmdbClient) -> int:
+    if wish.wanted_id is not None:
+        return wish.wanted_id
+    title, year = wish.title, wish.year
+    if title is None:
+        raise InvalidInput("title is required (or a tmdb_id).", field="title")
     results = client.search(title, year)
     if not results:
         raise NotFound(f"TMDb knows no movie titled {title!r}"
@@ -84,26 +90,38 @@ def _wanted_movie(tmdb_id: int, client: TmdbClient) -> ledger.WantedMovie:
     return ledger.WantedMovie(found.tmdb_id, found.title, found.release_year)
 
 
-def request_shape(request: RequestRecord, *, requested_at: str | None = None,
-                  admin: bool = False) -> dict[str, Any]:
-    shape: dict[str, Any] = {
+def _shape_fields(request: RequestRecord) -> dict[str, Any]:
+    return {
         "request_id": request.request_id,
         "tmdb_id": int(request.tmdb_id or 0),
         "title": request.title,
         "year": int(request.release_year) if request.release_year else None,
         "state": request.state,
-        "timeline": [{"state": e.state, "at": e.at, **({"note": e.note} if e.note else {})}
+        "timeline": [TimelineStep(state=e.state, at=e.at, note=e.note or None)
                      for e in request.timeline or []],
         "movie_id": request.movie_id,
         "reason": request.reason,
         "created_at": request.created_at,
         "updated_at": request.updated_at,
     }
-    if requested_at:
-        shape["requested_at"] = requested_at
-    if admin:
-        shape |= {"requesters": len(request.requesters or ()), "source": request.source}
-    return shape
+
+
+def request_shape(request: RequestRecord) -> MovieRequestShape:
+    return MovieRequestShape(**_shape_fields(request))
+
+
+def asked_shape(asked: Asked) -> AskedMovieRequest:
+    return AskedMovieRequest(**_shape_fields(asked.request), created=asked.created)
+
+
+def my_request_shape(request: RequestRecord, requested_at: str) -> MyMovieRequest:
+    return MyMovieRequest(**_shape_fields(request), requested_at=requested_at)
+
+
+def triage_shape(request: RequestRecord) -> TriagedMovieRequest:
+    return TriagedMovieRequest(**_shape_fields(request),
+                               requesters=len(request.requesters or ()),
+                               source=request.source)
 
 
 def my_request(user_id: str, request_id: str) -> RequestRecord:
@@ -113,18 +131,17 @@ def my_request(user_id: str, request_id: str) -> RequestRecord:
     return request
 
 
-def list_in_state(state: str | None, limit: int, cursor: str | None) -> ledger.RequestPage:
-    wanted = validation.choice({"state": state}, "state", STATES, default=REQUESTED)
-    return ledger.requests_in_state(wanted or REQUESTED, limit, cursor)
+def list_in_state(query: TriageQuery) -> ledger.RequestPage:
+    return ledger.requests_in_state(query.state, query.limit, query.cursor)
 
 
-def approve(request_id: str, body: dict[str, Any], *, note: str = "approved by an admin"
+def approve(request_id: str, approval: Approval, *, note: str = "approved by an admin"
             ) -> RequestRecord:
     """Approve with the admin's source, or one the configured places have; the loop takes
     over from here (its first message is sent before this returns)."""
     request = ledger.get_request(request_id)
     limits = get_settings().movie_requests
-    given = validation.text(body, "source_url", max_length=2000)
+    given = approval.source_url
     source = checked_reference(given, limits) if given else \
         find_source(int(request.tmdb_id or 0), limits, s3())
     if source is None:
@@ -144,8 +161,8 @@ def approve(request_id: str, body: dict[str, Any], *, note: str = "approved by a
     return approved
 
 
-def reject(request_id: str, body: dict[str, Any]) -> RequestRecord:
-    reason = validation.text(body, "reason", required=True, max_length=500) or ""
+def reject(request_id: str, rejection: Rejection) -> RequestRecord:
+    reason = rejection.reason
     rejected = ledger.move(request_id, REJECTED, allowed_from=REJECTABLE, note=reason,
                            reason=reason)
     if rejected is None:

@@ -11,21 +11,30 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 
+from chalicelib.catalog.media import upload_prefix
 from chalicelib.core.errors import BadGateway, InvalidInput
 from chalicelib.core.settings import MovieRequests
 from chalicelib.core.validation import ascii_int
 from chalicelib.movie_requests.landing import (
+    SNIFF_BYTES,
     Landing,
     SourceRejected,
     check_declared,
+    check_sniffed,
+    first_bytes,
     part_size_for,
     stream_into_bucket,
 )
+from chalicelib.transcode.moves import InvocationThreadPool, default_config
+
+if TYPE_CHECKING:
+    from boto3.s3.transfer import TransferConfig
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +44,25 @@ GONE_STATUSES = (401, 403, 404, 410)
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mpg", ".mxf")
 
 
+class LargeSource(Exception):
+    """The source is too large for the Lambda (or of unknown length): a task must fetch it.
+    Raised once its headers and first bytes have been checked, before any byte is stored."""
+
+    def __init__(self, declared: int | None, content_type: str) -> None:
+        super().__init__(f"a source of {declared if declared is not None else 'unknown'} "
+                         "bytes is for a task")
+        self.declared = declared
+        self.content_type = content_type
+
+
 class Source(Protocol):
     @property
     def reference(self) -> str: ...
 
-    def land(self, s3: Any, bucket: str, key: str) -> Landing:
-        """Put the video at `bucket/key`; SourceRejected if it can never be had."""
+    def land(self, s3: Any, bucket: str, key: str, *, task_above: int | None = None
+             ) -> Landing:
+        """Put the video at `bucket/key`; SourceRejected if it can never be had,
+        LargeSource if its bytes would pass through here and are over `task_above`."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,8 @@ class HttpSource:
     limits: MovieRequests
     session: requests.Session
 
-    def land(self, s3: Any, bucket: str, key: str) -> Landing:
+    def land(self, s3: Any, bucket: str, key: str, *, task_above: int | None = None
+             ) -> Landing:
         what = f"The source {self.reference}"
         timeout = (CONNECT_SECONDS, self.limits.source_timeout_seconds)
         try:
@@ -59,6 +82,10 @@ class HttpSource:
                 declared = ascii_int(length)
                 content_type = response.headers.get("Content-Type", "")
                 check_declared(content_type, declared, self.limits.source_max_bytes, what)
+                if task_above is not None and (declared is None or declared > task_above):
+                    # Sniffed here, so that a task is never started for a web page.
+                    check_sniffed(first_bytes(response.iter_content(SNIFF_BYTES)), what)
+                    raise LargeSource(declared, content_type or "application/octet-stream")
                 return stream_into_bucket(
                     response.iter_content(CHUNK_BYTES), s3, bucket, key,
                     max_bytes=self.limits.source_max_bytes, part_size=part_size_for(declared),
@@ -73,8 +100,11 @@ class HttpSource:
 class IngestObject:
     reference: str
     limits: MovieRequests
+    config: TransferConfig | None = None  # moves.default_config(): 256 MiB parts
 
-    def land(self, s3: Any, bucket: str, key: str) -> Landing:
+    def land(self, s3: Any, bucket: str, key: str, *, task_above: int | None = None
+             ) -> Landing:
+        """A server-side copy: no byte passes through here, whatever the size."""
         source_bucket, source_key = split_s3_reference(self.reference)
         what = f"The source {self.reference}"
         try:
@@ -85,9 +115,20 @@ class IngestObject:
             raise
         check_declared(head.get("ContentType", ""), int(head["ContentLength"]),
                        self.limits.source_max_bytes, what)
-        # Managed copy: one CopyObject, or UploadPartCopy parts above 5 GB; no bytes here.
-        s3.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key)
+        managed_copy(s3, {"Bucket": source_bucket, "Key": source_key}, bucket, key,
+                     self.config)
         return Landing(bucket, key, int(head["ContentLength"]))
+
+
+def managed_copy(s3: Any, source: dict[str, str], bucket: str, key: str,
+                 config: TransferConfig | None = None) -> None:
+    """One CopyObject up to the part size, UploadPartCopy parts in parallel above it:
+    CopyObject alone stops at 5 GB. The parts run in this invocation's context (moves.py)."""
+    from s3transfer.manager import TransferManager
+
+    with TransferManager(s3, config or default_config(),
+                         executor_cls=InvocationThreadPool) as manager:
+        manager.copy(source, bucket, key).result()
 
 
 def _check_status(response: requests.Response, what: str) -> None:
@@ -95,6 +136,12 @@ def _check_status(response: requests.Response, what: str) -> None:
         raise SourceRejected(f"{what} answered HTTP {response.status_code}.")
     if response.status_code >= 400:
         raise BadGateway(f"{what} answered HTTP {response.status_code}.")
+
+
+def source_key(movie_id: str, reference: str) -> str:
+    """Where a request's source lands in the uploads bucket (an upload of the movie's)."""
+    suffix = PurePosixPath(reference.split("?", maxsplit=1)[0]).suffix.lower()
+    return f"{upload_prefix(movie_id)}source{suffix if suffix in VIDEO_SUFFIXES else '.mp4'}"
 
 
 def split_s3_reference(reference: str) -> tuple[str, str]:

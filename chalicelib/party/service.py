@@ -9,17 +9,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib.auth.jwt_tokens import TokenKind, issue
-from chalicelib.catalog.transcoding import playable_movie
-from chalicelib.core.errors import InvalidInput
+from chalicelib.catalog.playable import playable_movie
 from chalicelib.core.settings import get_settings
-from chalicelib.core.validation import choice
 from chalicelib.party import broadcast, store
 from chalicelib.party.messages import party_id as parse_party_id
 from chalicelib.party.push import ConnectionPush
-from chalicelib.party.rules import CONTROLS, HOST, Member, Party
+from chalicelib.party.rules import Member, Party
+from chalicelib.party.schemas import Control, NewParty
 from chalicelib.party.sync import PlaybackState
 
 Clock = Callable[[], float]
@@ -40,13 +38,12 @@ class Ticket:
     socket_url: str
 
 
-def create_party(caller: Caller, body: dict[str, Any], clock: Clock = time.time) -> Party:
-    movie = playable_movie(_movie_ref(body))
-    control = choice(body, "control", CONTROLS, default=HOST) or HOST
+def create_party(caller: Caller, asked: NewParty, clock: Clock = time.time) -> Party:
+    movie = playable_movie(str(asked.movie_id))
     now, limits = clock(), get_settings().parties
     party = Party(
         party_id=uuid.uuid4().hex, movie_id=movie.movie_id, movie_title=str(movie.title),
-        host_user_id=caller.user_id, control=control,
+        host_user_id=caller.user_id, control=asked.control,
         invite_code=secrets.token_urlsafe(16), created_at=now,
         ends_at=now + limits.lifetime_seconds, state=PlaybackState.start(now),
         members=(Member(caller.user_id, caller.name, now),), empty_since=now, revision=1)
@@ -60,11 +57,8 @@ def party_of_member(user_id: str, party_id: str, clock: Clock = time.time) -> Pa
     return party
 
 
-def join(caller: Caller, party_id: str, body: dict[str, Any], push: ConnectionPush,
+def join(caller: Caller, party_id: str, code: str, push: ConnectionPush,
          clock: Clock = time.time) -> Party:
-    code = body.get("invite_code")
-    if not isinstance(code, str) or not code or len(code) > 64:
-        raise InvalidInput("invite_code is required.", field="invite_code")
     limits = get_settings().parties
     before, after = store.change(parse_party_id(party_id), lambda p: p.join(
         caller.user_id, caller.name, code, clock(), limits), limits)
@@ -93,11 +87,8 @@ def remove_member(host: str, party_id: str, user_id: str, push: ConnectionPush,
     return after
 
 
-def set_control(host: str, party_id: str, body: dict[str, Any], push: ConnectionPush,
+def set_control(host: str, party_id: str, control: Control, push: ConnectionPush,
                 clock: Clock = time.time) -> Party:
-    control = choice(body, "control", CONTROLS)
-    if control is None:
-        raise InvalidInput("control is required: host or everyone.", field="control")
     limits = get_settings().parties
     before, after = store.change(parse_party_id(party_id), lambda p: p.set_control(
         host, control, clock(), limits), limits)
@@ -121,11 +112,3 @@ def ticket(user_id: str, party_id: str, clock: Clock = time.time) -> Ticket:
                      settings.parties.ticket_seconds, party=party.party_id)
     return Ticket(token, settings.parties.ticket_seconds, settings.parties.socket_url)
 
-
-def _movie_ref(body: dict[str, Any]) -> str:
-    value = body.get("movie_id")
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return str(value)  # a Videoflix number
-    if not isinstance(value, str) or not value or len(value) > 128:
-        raise InvalidInput("movie_id is required.", field="movie_id")
-    return value

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from chalicelib.catalog.models import MovieModel
+from chalicelib.catalog.playable import PlayableMovie
 from chalicelib.core.errors import Conflict, Gone, NotFound
 from chalicelib.core.settings import Settings
 from chalicelib.playback import delivery, sessions
@@ -62,14 +62,14 @@ def _renew_or_claim(browser: BrowserClient, movie_id: str, clock: Clock) -> Watc
     return sessions.start(user_id, movie_id, browser.client_id, browser.plan, 0.0, clock=clock)
 
 
-def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
+def media_playlist(settings: Settings, movie: PlayableMovie, playlist_key: str) -> str:
     """The media playlist as a cookie player gets it."""
     if settings.cookie_segment_delivery == PROXY:
         return delivery.relative_media_playlist(settings, playlist_key)
     return delivery.media_playlist(settings, movie, playlist_key)
 
 
-def segment(settings: Settings, movie: MovieModel, playlist_key: str,
+def segment(settings: Settings, movie: PlayableMovie, playlist_key: str,
             name: str) -> SegmentFile | str:
     """A segment as a cookie player gets it: its bytes (proxy) or a presigned URL."""
     if settings.cookie_segment_delivery == PROXY:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from botocore.exceptions import ClientError
+
 from chalicelib.auth.jwt_tokens import Claims, TokenKind, issue, verify
-from chalicelib.catalog.models import MovieModel, Rendition
+from chalicelib.catalog.playable import PlayableMovie, Rung
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Forbidden, NotFound
 from chalicelib.core.media_urls import media_urls
@@ -34,6 +36,10 @@ BINARY_SEGMENT_TYPES = tuple(sorted({t for t in SEGMENT_TYPES.values()
                                      if not t.startswith("text/")}))
 RESOLUTION = re.compile(r"RESOLUTION=(\d+)x(\d+)")
 URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
+# Renditions beside the master besides the rungs and `audio` (docs/subtitles.md): the
+# other audio streams (`audio_1`), 5.1 ones (`audio_0_6ch`), subtitle tracks
+# (`subtitles/eng`, served by their own routes).
+EXTRA_RENDITION = re.compile(r"audio_\d{1,2}(?:_6ch)?|subtitles/[A-Za-z0-9-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class SegmentFile:
 def playback_token(settings: Settings, user_id: str, movie_id: str, session_id: str,
                    max_height: int, *, version: str | None = None) -> str:
     """`version`: the one the session started on (`ver`), which its playlists stay on
-    while a replacement is only playable (`catalog.transcoding.as_started`)."""
+    while a replacement is only playable (`catalog.playable.playable_movie`)."""
     claims: dict[str, Any] = {"mid": movie_id, "sid": session_id, "res": max_height}
     if version:
         claims["ver"] = version
@@ -84,7 +90,7 @@ def playback_claims(settings: Settings, token: str) -> Claims:
     return verify(settings, token, TokenKind.PLAYBACK)
 
 
-def token_viewer(claims: Claims, token: str, movie: MovieModel) -> Viewer:
+def token_viewer(claims: Claims, token: str, movie: PlayableMovie) -> Viewer:
     """The viewer a verified playback token names, for `movie` (resolved from the path,
     which may name it by an alias): 403 when the token is for another movie."""
     if claims.extra.get("mid") != movie.movie_id:
@@ -98,7 +104,12 @@ def master_playlist_url(settings: Settings, movie_id: str, token: str) -> str:
 
 
 def _read(settings: Settings, key: str) -> str:
-    body = s3().get_object(Bucket=settings.buckets.media, Key=key)["Body"]
+    try:
+        body = s3().get_object(Bucket=settings.buckets.media, Key=key)["Body"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise NotFound("No such playlist.") from None
+        raise
     return str(body.read().decode())
 
 
@@ -106,7 +117,7 @@ def _suffix(viewer: Viewer) -> str:
     return f"?token={quote(viewer.token)}" if viewer.token else ""
 
 
-def master_playlist(settings: Settings, movie: MovieModel, viewer: Viewer,
+def master_playlist(settings: Settings, movie: PlayableMovie, viewer: Viewer,
                     only: str | None = None) -> str:
     """The stored master with the renditions above the viewer's plan left out (and all but
     `only`, for a player that asked for one rendition), every playlist named by its API
@@ -119,7 +130,7 @@ def master_playlist(settings: Settings, movie: MovieModel, viewer: Viewer,
     kept: list[str] = []
     variant: str | None = None  # a stream's tags, waiting for the URI line after them
     allowed = 0
-    for line in _read(settings, str(movie.master_playlist_key)).splitlines():
+    for line in _read(settings, movie.master_playlist_key).splitlines():
         if line.startswith("#EXT-X-STREAM-INF"):
             variant = line
         elif variant is not None and line and not line.startswith("#"):
@@ -142,19 +153,21 @@ def _folder(uri: str) -> str:
     return uri.split("?", 1)[0].rsplit("/", 1)[0] or uri
 
 
-def find_rendition(movie: MovieModel, name: str, viewer: Viewer) -> tuple[str, Rendition | None]:
+def find_rendition(movie: PlayableMovie, name: str, viewer: Viewer) -> tuple[str, Rung | None]:
     """The playlist key of `name` (`720p` or `audio`); 403 above the plan, 404 if absent."""
-    if name == "audio" and movie.has_audio and movie.master_playlist_key:
-        return f"{str(movie.master_playlist_key).rsplit('/', 1)[0]}/audio/index.m3u8", None
-    for rendition in movie.renditions:
-        if (rendition.name or f"{int(rendition.height)}p") == name:
-            if int(rendition.height) > viewer.max_height:
+    if name == "audio" and movie.audio_playlist_key:
+        return movie.audio_playlist_key, None
+    if EXTRA_RENDITION.fullmatch(name):  # 404 when its playlist is read, if absent
+        return f"{movie.master_playlist_key.rsplit('/', 1)[0]}/{name}/index.m3u8", None
+    for rung in movie.rungs:
+        if rung.name == name:
+            if rung.height > viewer.max_height:
                 raise Forbidden(f"Your plan does not include {name}.")
-            return str(rendition.playlist_key), rendition
+            return rung.playlist_key, rung
     raise NotFound(f"No rendition {name!r}.")
 
 
-def presign_seconds(settings: Settings, movie: MovieModel) -> int:
+def presign_seconds(settings: Settings, movie: PlayableMovie) -> int:
     """Segment URLs must outlive the lease and, for a VOD loaded once, the movie itself."""
     wanted = max(settings.lease_seconds, int(movie.duration or 0)) + SEGMENT_URL_MARGIN_SECONDS
     return min(wanted, MAX_PRESIGN_SECONDS)
@@ -182,7 +195,7 @@ def from_the_start(playlist: str) -> str:
     return f"{first}\n#EXT-X-START:TIME-OFFSET=0\n{rest}"
 
 
-def media_playlist(settings: Settings, movie: MovieModel, playlist_key: str) -> str:
+def media_playlist(settings: Settings, movie: PlayableMovie, playlist_key: str) -> str:
     folder = playlist_key.rsplit("/", 1)[0]
     signed = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     return map_uris(from_the_start(_read(settings, playlist_key)), signed)
@@ -210,7 +223,7 @@ def _segment_key(settings: Settings, playlist_key: str, segment: str) -> str:
     return f"{playlist_key.rsplit('/', 1)[0]}/{segment}"
 
 
-def segment_url(settings: Settings, movie: MovieModel, playlist_key: str, segment: str) -> str:
+def segment_url(settings: Settings, movie: PlayableMovie, playlist_key: str, segment: str) -> str:
     """A presigned URL for a segment the playlist names; anything else is 404."""
     return media_urls(settings).object_url(_segment_key(settings, playlist_key, segment),
                                            presign_seconds(settings, movie))
@@ -225,11 +238,11 @@ def segment_file(settings: Settings, playlist_key: str, segment: str) -> Segment
                        content_type)
 
 
-def trickplay_track(settings: Settings, movie: MovieModel) -> str:
+def trickplay_track(settings: Settings, movie: PlayableMovie) -> str:
     """The WebVTT thumbnail track with its sprite references signed."""
     if not movie.trickplay_vtt_key:
         raise NotFound("This movie has no thumbnail track.")
-    folder = str(movie.trickplay_vtt_key).rsplit("/", 1)[0]
+    folder = movie.trickplay_vtt_key.rsplit("/", 1)[0]
     sprite_url = media_urls(settings).folder_urls(folder, presign_seconds(settings, movie))
     signed: dict[str, str] = {}
 
@@ -239,7 +252,7 @@ def trickplay_track(settings: Settings, movie: MovieModel) -> str:
         return signed[name]
 
     out = []
-    for line in _read(settings, str(movie.trickplay_vtt_key)).splitlines():
+    for line in _read(settings, movie.trickplay_vtt_key).splitlines():
         name, _, fragment = line.partition("#")
         signable = SEGMENT_NAME.match(name) and fragment.startswith("xywh=")
         out.append(f"{sign(name)}#{fragment}" if signable else line)

@@ -5,28 +5,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.core import validation
 from chalicelib.core.dynamo import (
+    NamedTransaction,
     back_off,
     is_condition_failure,
-    refusals,
-    transaction_connection,
 )
-from chalicelib.core.errors import Conflict, InvalidInput, NotFound
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.personal_data import on_account_deleted
+from chalicelib.playback.inputs import DEVICE_ID_PATTERN, NewDevice
 from chalicelib.playback.models import DEVICE_COUNT_PREFIX, DeviceCountModel, DeviceModel
+from chalicelib.playback.shapes import DeviceShape
 
 MAX_DEVICES = 10
 RETRIES = 8
 CONFLICT_BACK_OFF_SECONDS = 0.02  # registrations of one account share its device count
-DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "browser", "console", "other")
-DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_DEVICE, _COUNT = "device", "count"  # the items of a registration's or removal's transaction
+DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
 
 
 class DeviceLimitReached(Conflict):
@@ -47,9 +45,9 @@ class Device:
         return cls(model.user_id, model.device_id, model.name, model.device_type,
                    model.created_at, model.updated_at)
 
-    def public(self) -> dict[str, Any]:
-        return {"id": self.device_id, "name": self.name, "device_type": self.device_type,
-                "created_at": self.created_at, "updated_at": self.updated_at}
+    def public(self) -> DeviceShape:
+        return DeviceShape(id=self.device_id, name=self.name, device_type=self.device_type,
+                           created_at=self.created_at, updated_at=self.updated_at)
 
 
 @dataclass(frozen=True)
@@ -58,25 +56,25 @@ class Registration:
     is_new: bool
 
 
-def register_device(user_id: str, body: dict[str, Any]) -> Registration:
+def register_device(user_id: str, new: NewDevice) -> Registration:
     """Add the device, or rename/retype it when the user has it already (an app may
     register on every launch). The device and the user's device count are written in one
     transaction on the condition that the count stays within the limit, so a burst of
     registrations keeps exactly as many as the limit allows, never more."""
     now = datetime.now(UTC).isoformat()
-    device = DeviceModel(user_id, _device_id(body),
-                         name=validation.text(body, "name", required=True, max_length=80),
-                         device_type=_device_type(body), created_at=now, updated_at=now)
+    device = DeviceModel(user_id, new.device_id, name=new.name, device_type=new.device_type,
+                         created_at=now, updated_at=now)
     for attempt in range(RETRIES):
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.save(device, condition=DeviceModel.device_id.does_not_exist())
-                transaction.update(_count_of(user_id),
+            with NamedTransaction() as transaction:
+                transaction.save(_DEVICE, device,
+                                 condition=DeviceModel.device_id.does_not_exist())
+                transaction.update(_COUNT, _count_of(user_id),
                                    actions=[DeviceCountModel.registered.add(1)],
                                    condition=DeviceCountModel.registered < MAX_DEVICES,
                                    return_values=ALL_OLD)
         except TransactWriteError as error:
-            refusal = _Refusal.of(error)
+            refusal = _Refusal.of(transaction, error)
             if refusal.device_refused:  # known already
                 updated = _update(device)
                 if updated is None:
@@ -108,9 +106,10 @@ class _Refusal:
     count: DeviceCountModel | None  # the count as it was then; None when there was none
 
     @classmethod
-    def of(cls, error: TransactWriteError) -> _Refusal:
+    def of(cls, transaction: NamedTransaction, error: TransactWriteError) -> _Refusal:
         """Re-raises anything but failed conditions and conflicts with other writes."""
-        device, count = refusals(error, 2)
+        refused = transaction.refusals(error)
+        device, count = refused[_DEVICE], refused[_COUNT]
         raw = count.raw_item if count.condition_failed else None
         return cls(device.condition_failed, count.condition_failed,
                    DeviceCountModel.from_raw_data(raw) if raw else None)
@@ -127,22 +126,6 @@ def _start_counting(user_id: str) -> None:
     except PutError as error:
         if not is_condition_failure(error):
             raise
-
-
-def _device_id(body: dict[str, Any]) -> str:
-    device_id = body.get("device_id")
-    if device_id is None:
-        raise InvalidInput("device_id is required.", field="device_id")
-    if not isinstance(device_id, str) or not DEVICE_ID.match(device_id):
-        raise InvalidInput("device_id must be 1 to 128 letters, digits, '.', '_', ':' or '-'.",
-                           field="device_id")
-    return device_id
-
-
-def _device_type(body: dict[str, Any]) -> str:
-    if body.get("device_type") is None:
-        raise InvalidInput("device_type is required.", field="device_type")
-    return str(validation.choice(body, "device_type", DEVICE_TYPES))
 
 
 def _update(device: DeviceModel) -> Device | None:
@@ -178,15 +161,15 @@ def get_device(user_id: str, device_id: str) -> Device:
 def remove_device(user_id: str, device_id: str) -> None:
     for attempt in range(RETRIES):
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.delete(DeviceModel(user_id, device_id),
+            with NamedTransaction() as transaction:
+                transaction.delete(_DEVICE, DeviceModel(user_id, device_id),
                                    condition=DeviceModel.device_id.exists())
-                transaction.update(_count_of(user_id),
+                transaction.update(_COUNT, _count_of(user_id),
                                    actions=[DeviceCountModel.registered.add(-1)],
                                    condition=DeviceCountModel.registered.exists(),
                                    return_values=ALL_OLD)
         except TransactWriteError as error:
-            refusal = _Refusal.of(error)
+            refusal = _Refusal.of(transaction, error)
             if refusal.device_refused:
                 raise NotFound(f"No device {device_id!r}.") from None
             if refusal.count_refused:  # (it can only be missing)

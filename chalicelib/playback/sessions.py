@@ -27,14 +27,12 @@ from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import (
+    NamedTransaction,
     back_off,
     is_condition_failure,
-    refusals,
-    transaction_connection,
 )
 from chalicelib.core.errors import (
     Conflict,
@@ -56,6 +54,7 @@ KEEP_ENDED_SECONDS = 86400  # how long a 410 can still say "evicted" rather than
 HEARTBEAT_SPACING = 0.5
 STOP_RETRIES = 4
 CONFLICT_BACK_OFF_SECONDS = 0.05
+_SLOT, _PROGRESS = "slot", "progress"  # the items of a heartbeat's or a stop's transaction
 # `<slot>_<movie>_<random>`, as `_claim` makes it (a movie id may hold '_' too).
 SESSION_ID = re.compile(r"^(\d{1,3})_([A-Za-z0-9_-]{1,128})_([0-9a-f]{16})$")
 
@@ -207,16 +206,16 @@ def heartbeat(user_id: str, session_id: str, position: float,
               | (StreamSlotModel.heartbeat_not_before <= now))
     next_beat = now + settings.heartbeat_seconds * HEARTBEAT_SPACING
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(StreamSlotModel(user_id, ref.slot), actions=[
+        with NamedTransaction() as transaction:
+            transaction.update(_SLOT, StreamSlotModel(user_id, ref.slot), actions=[
                 *actions, StreamSlotModel.position.set(position),
                 StreamSlotModel.heartbeat_not_before.set(next_beat),
             ], condition=holds & spaced, return_values=ALL_OLD)
-            transaction.update(ProgressModel(user_id, ref.movie_id), actions=[
+            transaction.update(_PROGRESS, ProgressModel(user_id, ref.movie_id), actions=[
                 ProgressModel.position.set(position), ProgressModel.updated_at.set(now_iso()),
             ], condition=progress.within_duration(position))
     except TransactWriteError as error:
-        refusal = _Refusal.of(error)
+        refusal = _Refusal.of(transaction, error)
         if refusal.past_the_end:
             raise progress.PastTheEnd() from None
         if not refusal.slot_refused:  # another write to the slot at that moment: a burst
@@ -236,9 +235,10 @@ class _Refusal:
     past_the_end: bool  # the progress row's condition failed: the position is past the end
 
     @classmethod
-    def of(cls, error: TransactWriteError) -> _Refusal:
+    def of(cls, transaction: NamedTransaction, error: TransactWriteError) -> _Refusal:
         """Re-raises anything but failed conditions and conflicts with other writes."""
-        slot, progress_row = refusals(error, 2)
+        refused = transaction.refusals(error)
+        slot, progress_row = refused[_SLOT], refused[_PROGRESS]
         raw = slot.raw_item if slot.condition_failed else None
         return cls(slot.condition_failed, StreamSlotModel.from_raw_data(raw) if raw else None,
                    progress_row.condition_failed)
@@ -290,17 +290,17 @@ def stop(user_id: str, session_id: str, position: float, clock: Clock = time.tim
     for attempt in range(STOP_RETRIES):
         now = clock()
         try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.update(StreamSlotModel(user_id, ref.slot), actions=[
+            with NamedTransaction() as transaction:
+                transaction.update(_SLOT, StreamSlotModel(user_id, ref.slot), actions=[
                     StreamSlotModel.ended.set(True), StreamSlotModel.lease_expires_at.set(now),
                     StreamSlotModel.position.set(position),
                 ], condition=StreamSlotModel.session_id == session_id, return_values=ALL_OLD)
-                transaction.update(ProgressModel(user_id, ref.movie_id), actions=[
+                transaction.update(_PROGRESS, ProgressModel(user_id, ref.movie_id), actions=[
                     ProgressModel.position.set(position),
                     ProgressModel.updated_at.set(now_iso()),
                 ], condition=progress.within_duration(position))
         except TransactWriteError as error:
-            refusal = _Refusal.of(error)
+            refusal = _Refusal.of(transaction, error)
             if refusal.past_the_end:
                 raise progress.PastTheEnd() from None
             if not refusal.slot_refused:  # a heartbeat was written at that moment

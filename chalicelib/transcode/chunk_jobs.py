@@ -1,22 +1,25 @@
 """A chunked transcode, driven from the transcode-events queue (as Lambda drives it in the
 cloud): the job's first task probes and sends `planned` instead of encoding; this starts
-one task per chunk and one for the audio through the TaskRunner, follows them, retries a
-failed one alone, and starts the `finish` task (stitch, playlists, thumbnails, `ready`)
-once all are done.
+one task per chunk, one for the audio and the `finish` task through the TaskRunner,
+follows them and retries a failed one alone. The finish publishes the chunks as they
+finish (growing playlists, the master, `playable`), then joins them (stitch, final
+playlists, thumbnails, `ready`) once every other task is done.
 
-Events of the tasks (run ids as chunk_tasks.TaskRun says):
+Events of the tasks (run ids as chunk_tasks.TaskRun says; their shapes, which the
+transcoder shares: chalicelib/contracts/transcoder_events.py):
     planned:   {"type", "job_id" (the job's), "movie_id", "version", "chunks": [{"index",
                 "start_seconds", "end_seconds", "first_segment", "segments"}], "ladder",
                 "shift", "duration", "audio"}
     progress:  {"type", "job_id" (a task's), "percent"}
     task_done: {"type", "job_id" (a task's)}
     failed:    {"type", "job_id" (a task's), "reason", "code", "retryable"}
+    playable:  {"type", "job_id" (the finish task's), ...as the one-pass playable}
     ready:     {"type", "job_id" (the finish task's), ...as the one-pass ready}
 
 Invariants, each held by a condition on the job record so that a redelivered or stale
 event changes nothing twice: a task's event counts only for its current attempt and
-while it runs; the plan is taken once per job attempt; the finish starts once.
-Progress, task_done and the finish's ready and final failure come back as an event of
+while it runs; the plan is taken once per job attempt, with every task's entry.
+Progress, task_done, the finish's playable and ready and a final failure come back as an event of
 the job itself, for job_events to apply as it applies the one-pass transcoder's.
 
 A job that fails or starts over stops the tasks of its attempt that still run
@@ -37,6 +40,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.catalog.media import delete_prefix, version_prefix
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clients import s3
 from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure
@@ -80,7 +84,7 @@ def is_task_event(event: Event) -> bool:
     return "/" in str(event.get("job_id", "")) or event.get("type") == TASK_DONE
 
 
-def start_chunk_tasks(record: TranscodeJobModel, attempt: int, event: Event,
+def start_chunk_tasks(record: TranscodeJobModel, attempt: int, event: schema.Planned,
                       runner: TaskRunner) -> str:
     """Take the plan of this job attempt (once) and start every chunk's task and the
     audio's."""
@@ -88,6 +92,7 @@ def start_chunk_tasks(record: TranscodeJobModel, attempt: int, event: Event,
     tasks = {chunk_task(i): _new_task(1, _weight(plan, i)) for i in range(len(plan["chunks"]))}
     if plan["audio"]:
         tasks[AUDIO] = _new_task(1, 0.0)
+    tasks[FINISH] = _new_task(1, 0.0)  # from the start: it publishes as chunks finish
     model = TranscodeJobModel
     if not _update(record, attempt, [
             model.chunk_plan.set(json.dumps(plan)), model.planned_attempt.set(attempt),
@@ -117,10 +122,10 @@ def apply_task_event(event: Event, runner: TaskRunner) -> Outcome:
     if kind == "progress":
         return _progress(record, attempt, run, float(event.get("percent") or 0))
     if kind == TASK_DONE:
-        return _done(record, attempt, run, runner)
+        return _done(record, attempt, run)
     if kind == "failed":
         return _failed(record, attempt, run, event, runner)
-    return _ready(record, attempt, run, event)
+    return _from_finish(record, attempt, run, event)
 
 
 def _progress(record: TranscodeJobModel, attempt: int, run: TaskRun, percent: float) -> Outcome:
@@ -131,32 +136,30 @@ def _progress(record: TranscodeJobModel, attempt: int, run: TaskRun, percent: fl
     return Outcome("task progress", _job_progress(record, run))
 
 
-def _done(record: TranscodeJobModel, attempt: int, run: TaskRun, runner: TaskRunner) -> Outcome:
+def _done(record: TranscodeJobModel, attempt: int, run: TaskRun) -> Outcome:
+    """A chunk's or the audio's end (the finish, which follows their manifests, hears of
+    it on its own)."""
     if run.task == FINISH:
         return Outcome("ignored: the finish task ends with ready")
     if not _update(record, attempt, [_task(run.task)["state"].set(TASK_DONE_STATE),
                                      _task(run.task)["percent"].set(100.0)], _current(run)):
         return Outcome("ignored: stale task event")
-    tasks = _tasks(record)
-    if any(state["state"] != TASK_DONE_STATE for name, state in tasks.items()
-           if name != FINISH):
-        return Outcome(f"{run.task} done", _job_progress(record, run))
-    if not _update(record, attempt, [_task(FINISH).set(_new_task(1, 0.0))],
-                   _task(FINISH).does_not_exist()):
-        return Outcome(f"{run.task} done (finish started already)")
-    _start(record, FINISH, 1, json.loads(str(record.chunk_plan)), runner)
-    return Outcome(f"{run.task} done: finishing", _job_progress(record, run))
+    return Outcome(f"{run.task} done", _job_progress(record, run))
 
 
-def _ready(record: TranscodeJobModel, attempt: int, run: TaskRun, event: Event) -> Outcome:
-    """The finish task's ready is the job's: job_events publishes it."""
-    if event["type"] != "ready":
-        return Outcome(f"ignored: a task sends no {event['type']} event")
+def _from_finish(record: TranscodeJobModel, attempt: int, run: TaskRun,
+                 event: Event) -> Outcome:
+    """The finish task's playable and ready are the job's: job_events applies them (the
+    catalog's own conditions make a repeated playable change nothing)."""
+    kind = event["type"]
+    if kind not in ("playable", "ready") or run.task != FINISH:
+        return Outcome(f"ignored: {run.task} sends no {kind} event")
     state = _tasks(record).get(run.task)
-    if run.task != FINISH or state is None or int(state["attempt"]) != run.attempt \
+    if state is None or int(state["attempt"]) != run.attempt \
             or int(record.attempt) != attempt:
         return Outcome("ignored: stale task event")
-    return Outcome("finished", {**event, "job_id": run.job_run_id})
+    return Outcome("finished" if kind == "ready" else "playable",
+                   {**event, "job_id": run.job_run_id})
 
 
 def _failed(record: TranscodeJobModel, attempt: int, run: TaskRun, event: Event,
@@ -293,18 +296,12 @@ def _update(record: TranscodeJobModel, attempt: int, actions: list[Any],
     return True
 
 
-def _parse_plan(event: Event) -> Event:
-    """The plan as the tasks need it; InvalidInput when the event does not hold one."""
-    try:
-        chunks = [{"index": int(c["index"]), "start_seconds": float(c["start_seconds"]),
-                   "end_seconds": None if c["end_seconds"] is None else float(c["end_seconds"]),
-                   "first_segment": int(c["first_segment"]), "segments": int(c["segments"])}
-                  for c in event["chunks"]]
-        plan = {"chunks": chunks, "ladder": dict(event["ladder"]),
-                "shift": float(event["shift"]), "duration": float(event["duration"]),
-                "audio": bool(event["audio"])}
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"Not a chunk plan: {error}") from None
+def _parse_plan(event: schema.Planned) -> Event:
+    """The plan as the tasks need it (its shape read by the schema); InvalidInput when its
+    chunks are not numbered from 0."""
+    message = schema.to_message(event)
+    plan = {name: message[name] for name in ("chunks", "ladder", "shift", "duration", "audio")}
+    chunks = plan["chunks"]
     if not chunks or [c["index"] for c in chunks] != list(range(len(chunks))):
         raise InvalidInput("Not a chunk plan: its chunks must be numbered from 0.")
     return plan

@@ -86,6 +86,12 @@ class ChunkTask(TranscodeJob):
             "--job-id", self.run_id, "--timeout", str(settings.transcoding.timeout_seconds),
         ]
 
+    def task_size(self, settings: Settings) -> tuple[int, int] | None:
+        """A size of the chunk tasks' own (runners.SizedTask), if the settings give one."""
+        config = settings.transcoding
+        return (config.chunk_task_cpu, config.chunk_task_memory) \
+            if config.chunk_task_cpu and config.chunk_task_memory else None
+
 
 def task_command(task: str, plan: dict[str, Any], threads: int) -> tuple[str, ...]:
     """The subcommand and plan options of `task`, from the plan the first task sent (as

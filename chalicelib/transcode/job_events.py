@@ -10,6 +10,7 @@ segments that are gone."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,32 +21,46 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.catalog import transcoding as catalog
 from chalicelib.catalog.media import delete_prefix, version_prefix
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clock import now_iso
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.settings import get_settings
-from chalicelib.movie_requests.steps import announce_settled
-from chalicelib.transcode import chunk_jobs, deadlines
+from chalicelib.transcode import chunk_jobs, deadlines, subtitle_jobs
 from chalicelib.transcode.deadlines import DeadlineCheck
 from chalicelib.transcode.jobs import split_run_id
 from chalicelib.transcode.models import FAILED, READY, RUNNING, TranscodeJobModel
+from chalicelib.transcode.outcomes import Outcome, announce_transcoded
 from chalicelib.transcode.runners import TaskRunner, task_runner
 from chalicelib.transcode.task_events import is_task_state_change, unreported_stop
 
-EVENT_TYPES = ("progress", "playable", "ready", "failed", deadlines.CHECK,
-               *chunk_jobs.EVENT_TYPES)
+logger = logging.getLogger(__name__)
+
+EVENT_TYPES = (*schema.EVENT_TYPES, deadlines.CHECK)
 
 
 def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None, *,
                             clock: Callable[[], float] = time.time) -> str:
     """Apply one event from the transcode-events queue; returns what was done (for logs
     and tests)."""
-    event = _parse_event(message_body)
+    try:
+        event = _parse_event(message_body)
+    except schema.UnknownSchema as refused:
+        # Not retried: a newer transcoder's job is retried when its deadline passes.
+        logger.warning("transcoder event ignored: %s", refused)
+        return f"ignored: {refused}"
+    return _route(event, runner, clock())
+
+
+def _route(event: dict[str, Any], runner: TaskRunner | None, now: float) -> str:
+    """To the task, track or job attempt the event is of."""
     if is_task_state_change(event):
         stopped = unreported_stop(event, get_settings().transcoding.ecs_container)
         if stopped is None:
             return "ignored: nothing to report for this task"
         event = stopped
+    if subtitle_jobs.is_subtitle_run(str(event["job_id"])):  # a track's task, no job's
+        return subtitle_jobs.apply_subtitle_event(event, runner)
     if chunk_jobs.is_task_event(event):  # a chunk task's: it may stand for the job's own
         outcome = chunk_jobs.apply_task_event(event, runner or task_runner(get_settings()))
         if outcome.then is None:
@@ -61,33 +76,45 @@ def handle_transcoder_event(message_body: str, runner: TaskRunner | None = None,
                 and event["type"] in ("ready", "failed"):
             _announce(record)  # the first delivery may have died before it did
         return "ignored: stale event"
-    return _apply(record, attempt, event, runner, clock())
+    job_event = DeadlineCheck.parse(event) if event["type"] == deadlines.CHECK \
+        else _typed(event)
+    return _apply(record, attempt, job_event, runner, now)
 
 
-def _apply(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
-           runner: TaskRunner | None, now: float) -> str:
+def _apply(record: TranscodeJobModel, attempt: int,
+           event: schema.TranscoderEvent | DeadlineCheck, runner: TaskRunner | None,
+           now: float) -> str:
     """An event of the attempt that is running."""
-    kind = event["type"]
-    if kind == "progress":
-        catalog.record_progress(record.movie_id, record.version, float(event.get("percent", 0)))
-        _heard_from(record, attempt, now)
-        return "progress"
-    if kind == "playable":
-        _heard_from(record, attempt, now)
-        if not catalog.show_playable(record.movie_id, record.version, attempt, event):
-            return "ignored: superseded or told already"
-        return "playable"
-    if kind in ("ready", chunk_jobs.PLANNED):
-        return _ready(record, attempt, event) if kind == "ready" \
-            else _planned(record, attempt, event, runner, now)
-    if kind == deadlines.CHECK:
-        return _check_deadline(record, attempt, DeadlineCheck.parse(event), runner, now)
-    return _failed(record, attempt, reason=str(event.get("reason") or "the transcode failed"),
-                   retryable=bool(event.get("retryable")), runner=runner, now=now,
-                   ended=event.get(chunk_jobs.ENDED_TASK))
+    match event:
+        case schema.Progress(percent=percent):
+            catalog.record_progress(record.movie_id, record.version, percent)
+            _heard_from(record, attempt, now)
+            return "progress"
+        case schema.Playable():
+            return _playable(record, attempt, event, now)
+        case schema.Ready() | schema.Planned():
+            return _ready(record, attempt, event) if isinstance(event, schema.Ready) \
+                else _planned(record, attempt, event, runner, now)
+        case DeadlineCheck():
+            return _check_deadline(record, attempt, event, runner, now)
+        case schema.Failed():
+            return _failed(record, attempt, reason=event.reason, retryable=event.retryable,
+                           runner=runner, now=now, ended=event.task_run_id)
+        case _:  # chunk_jobs takes every task_done, _route every subtitle task's event
+            return f"ignored: {schema.kind(event)} names no task"
 
 
-def _planned(record: TranscodeJobModel, attempt: int, event: dict[str, Any],
+def _playable(record: TranscodeJobModel, attempt: int, event: schema.Playable,
+              now: float) -> str:
+    _heard_from(record, attempt, now)
+    # The catalog reads the event as the JSON it travels as (the schema's shapes).
+    if not catalog.show_playable(record.movie_id, record.version, attempt,
+                                 schema.to_message(event)):
+        return "ignored: superseded or told already"
+    return "playable"
+
+
+def _planned(record: TranscodeJobModel, attempt: int, event: schema.Planned,
              runner: TaskRunner | None, now: float) -> str:
     """The first task found a long source: one task per chunk takes over (chunk_jobs.py)."""
     _heard_from(record, attempt, now)
@@ -105,7 +132,22 @@ def _parse_event(body: str) -> dict[str, Any]:
     if not isinstance(event, dict) or event.get("type") not in EVENT_TYPES \
             or not isinstance(event.get("job_id"), str):
         raise InvalidInput("Not a transcoder event.")
+    try:
+        # The edition now; the rest where the event is applied (_route), as its job
+        # says: a chunk task's go to chunk_jobs as they came.
+        schema.check_edition(event)
+    except schema.UnknownSchema:
+        raise
+    except schema.NotAnEvent as error:
+        raise InvalidInput(f"Not a transcoder event: {error}.") from None
     return event
+
+
+def _typed(event: dict[str, Any]) -> schema.TranscoderEvent:
+    try:
+        return schema.from_message(event)
+    except schema.NotAnEvent as error:
+        raise InvalidInput(f"Not a transcoder event: {error}.") from None
 
 
 def _settle(record: TranscodeJobModel, attempt: int, actions: list[Any],
@@ -160,19 +202,21 @@ def _check_deadline(record: TranscodeJobModel, attempt: int, check: DeadlineChec
     return f"watching (next check at {due})"
 
 
-def _ready(record: TranscodeJobModel, attempt: int, event: dict[str, Any]) -> str:
+def _ready(record: TranscodeJobModel, attempt: int, event: schema.Ready) -> str:
     if not _settle(record, attempt, [TranscodeJobModel.state.set(READY)]):
         return "ignored: already settled"
     bucket = get_settings().buckets.media
     try:
-        published = catalog.publish_version(record.movie_id, record.version, event)
+        published = catalog.publish_version(record.movie_id, record.version,
+                                            schema.to_message(event))
     except NotFound:
         delete_prefix(bucket, version_prefix(record.movie_id, record.version))
         return "discarded: superseded or deleted"
     if published.previous_version:
         delete_prefix(bucket, version_prefix(record.movie_id, published.previous_version))
+        subtitle_jobs.carry_tracks_over(record.movie_id)  # admins' tracks, made again
     if published.request_id:
-        announce_settled(published.request_id, "ready")
+        announce_transcoded(record.movie_id, published.request_id, "ready")
     return "ready"
 
 
@@ -208,7 +252,7 @@ def _failed(record: TranscodeJobModel, attempt: int, *, reason: str, retryable: 
     request_id = catalog.fail_version(record.movie_id, record.version, reason)
     delete_prefix(settings.buckets.media, partial_output)
     if request_id:
-        announce_settled(request_id, "failed", reason)
+        announce_transcoded(record.movie_id, request_id, "failed", reason)
     return "failed"
 
 
@@ -224,5 +268,5 @@ def _announce(record: TranscodeJobModel) -> None:
     """Tell a waiting movie request how its transcode ended (telling twice is harmless)."""
     request_id = catalog.request_of(record.movie_id)
     if request_id:
-        outcome = "ready" if record.state == READY else "failed"
-        announce_settled(request_id, outcome, str(record.reason or ""))
+        outcome: Outcome = "ready" if record.state == READY else "failed"
+        announce_transcoded(record.movie_id, request_id, outcome, str(record.reason or ""))

@@ -1,35 +1,20 @@
-"""The TaskRunner port and its adapters: ECS RunTask in the cloud, a local process in
-the `local` stage, `docker run` of the image where a Docker engine is available."""
+"""The TaskRunner port and its cloud adapter, ECS RunTask. Other runners (the local
+stack's child process and `docker run`: devstack/task_runners.py; fakes in tests) are
+registered by name where they run; `REELSTACK_TRANSCODE_RUNNER` names the one to use."""
 
 from __future__ import annotations
 
-import ctypes
-import json
-import logging
-import os
-import queue
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any, ClassVar, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from chalicelib.core.clients import aws_client, queue_url, sqs
+from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings
-from chalicelib.transcode.jobs import TranscodeJob, unreported_failure
+from chalicelib.transcode.jobs import TranscodeJob
 
-logger = logging.getLogger(__name__)
-
-TRANSCODER_DIR = Path(__file__).resolve().parents[2] / "containers" / "transcoder"
 # The transcoder reports its own failures and exits 1 or 2; anything else (a signal,
 # an import error, 3 when its closing event could not be sent) means it could not, so
 # the runner (or, on ECS, the task-stopped rule) reports for it.
 SELF_REPORTED_EXITS = {0, 1, 2}
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-STOP_GRACE_SECONDS = 30  # time to take back its uploads and report, as ECS gives
 
 
 class TaskRunner(Protocol):
@@ -44,142 +29,6 @@ class TaskRunner(Protocol):
         ...
 
 
-def exited_event(job: TranscodeJob, exit_code: int) -> dict[str, Any]:
-    reason = f"the transcoder stopped unexpectedly (exit code {exit_code})"
-    return {**unreported_failure(job.run_id, reason), "movie_id": job.movie_id,
-            "version": job.version}
-
-
-class LocalProcessRunner:
-    """`python -m transcoder run ...` as a child process, started and watched by a thread
-    of its own. The transcoder gets SIGTERM when that thread ends, which is when it
-    exits or when the dev stack does (even killed): none outlives `make run`.
-
-    The processes that run are kept by run id for the whole process, not per runner: the
-    handler builds a runner per event, and the dispatcher that starts a task is the one
-    that stops it (a pid alone could name another process by then)."""
-
-    _running: ClassVar[dict[str, subprocess.Popen[bytes]]] = {}
-    _running_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, settings: Settings, transcoder_dir: Path = TRANSCODER_DIR) -> None:
-        self.settings = settings
-        self.transcoder_dir = transcoder_dir
-        self.env = {**os.environ, "PYTHONPATH": str(transcoder_dir)}
-
-    def start(self, job: TranscodeJob) -> str:
-        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed to the watcher
-            prefix=f"transcode-{job.movie_id}-", suffix=".log", delete=False)
-        started: queue.Queue[subprocess.Popen[bytes] | OSError] = queue.Queue(maxsize=1)
-        threading.Thread(target=self._run, args=(job, log, started), daemon=True,
-                         name=f"watch-{job.run_id}").start()
-        process = started.get()
-        if isinstance(process, OSError):
-            raise process
-        logger.info("transcoder started", extra={"pid": process.pid, "log": log.name,
-                                                 "job": job.run_id})
-        return f"local:{process.pid}"
-
-    def command(self, job: TranscodeJob) -> list[str]:
-        """The transcoder's arguments; a read rate (a setting) slows the source's reading
-        so that a test or a demo sees a movie play while it is still being encoded."""
-        rate = self.settings.transcoding.read_rate
-        return [*job.arguments(self.settings), *(["--read-rate", f"{rate:g}"] if rate else [])]
-
-    def _run(self, job: TranscodeJob, log: IO[bytes],
-             started: queue.Queue[subprocess.Popen[bytes] | OSError]) -> None:
-        try:
-            # On this thread: the parent-death signal follows the thread that forks.
-            process = subprocess.Popen(
-                [sys.executable, "-m", "transcoder", *self.command(job)],
-                cwd=self.transcoder_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_terminated_with_parent(),  # noqa: PLW1509
-            )
-        except OSError as error:
-            started.put(error)
-            return
-        with self._running_lock:
-            self._running[job.run_id] = process
-        started.put(process)
-        try:
-            self._watch(job, process, log.name)
-        finally:
-            with self._running_lock:
-                self._running.pop(job.run_id, None)
-
-    def stop(self, task_id: str, run_id: str) -> None:
-        with self._running_lock:
-            process = self._running.get(run_id)
-        if process is None or f"local:{process.pid}" != task_id:
-            return  # ended already (or started by another dispatcher)
-        process.send_signal(signal.SIGTERM)  # a no-op once it has been waited for
-
-    def _watch(self, job: TranscodeJob, process: subprocess.Popen[bytes], log: str) -> None:
-        code = process.wait()
-        if code not in SELF_REPORTED_EXITS:
-            logger.warning("transcoder died", extra={"job": job.run_id, "code": code,
-                                                     "log": log})
-            try:
-                sqs().send_message(QueueUrl=queue_url(self.settings.queues.transcode_events),
-                                   MessageBody=json.dumps(exited_event(job, code)))
-            except Exception:  # the stack itself is gone (make run stopping): say so
-                logger.exception("could not report the transcoder's end",
-                                 extra={"job": job.run_id})
-        if code < 0:  # killed by a signal: its work folder may be left behind
-            self._sweep_work_folders()
-
-    def _sweep_work_folders(self) -> None:
-        try:
-            subprocess.run([sys.executable, "-m", "transcoder", "sweep"],
-                           cwd=self.transcoder_dir, env=self.env, capture_output=True,
-                           check=True, timeout=60)
-        except (OSError, subprocess.SubprocessError):  # the next transcoder sweeps too
-            logger.warning("could not sweep the transcoders' work folders", exc_info=True)
-
-
-def _terminated_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` for SIGTERM when the starting thread ends (Linux's prctl; None
-    elsewhere). Two system calls and no lock, so safe in a threaded process."""
-    if sys.platform != "linux":
-        return None
-    libc, parent = ctypes.CDLL(None, use_errno=True), os.getpid()
-
-    def arm() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before the line above took hold
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return arm
-
-
-class DockerRunner:
-    """`docker run` of the transcoder image, detached, for a machine with a Docker engine."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def start(self, job: TranscodeJob) -> str:
-        passed = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                  "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION"]
-        env_flags = [flag for name in passed if name in os.environ for flag in ("-e", name)]
-        result = subprocess.run(
-            ["docker", "run", "--rm", "--detach", "--network", "host", *env_flags,
-             self.settings.transcoding.image, *job.arguments(self.settings)],
-            check=True, capture_output=True, text=True, timeout=60,
-        )
-        return f"docker:{result.stdout.strip()[:12]}"
-
-    def stop(self, task_id: str, run_id: str) -> None:
-        # `docker stop` sends SIGTERM, then SIGKILL after the grace period, and waits
-        # for the end: on a thread of its own.
-        command = ["docker", "stop", "--time", str(STOP_GRACE_SECONDS),
-                   task_id.removeprefix("docker:")]
-        threading.Thread(target=subprocess.run, args=(command,), daemon=True,
-                         kwargs={"capture_output": True, "check": False,
-                                 "timeout": STOP_GRACE_SECONDS + 60},
-                         name=f"stop-{run_id}").start()
-
-
 class EcsRunner:
     """ECS RunTask on Fargate with the job as the container's command."""
 
@@ -190,6 +39,7 @@ class EcsRunner:
     def start(self, job: TranscodeJob) -> str:
         config = self.settings.transcoding
         ecs = self._ecs or aws_client("ecs")
+        size = _task_size(job, self.settings)
         response = ecs.run_task(
             cluster=config.ecs_cluster, taskDefinition=config.ecs_task_definition,
             launchType="FARGATE", count=1, startedBy=f"reelstack-{job.job_id}"[:36],
@@ -198,8 +48,9 @@ class EcsRunner:
                 "securityGroups": list(config.ecs_security_groups),
                 "assignPublicIp": config.ecs_assign_public_ip,
             }},
-            overrides={"containerOverrides": [{
+            overrides={**{k: str(v) for k, v in size.items()}, "containerOverrides": [{
                 "name": config.ecs_container, "command": job.arguments(self.settings),
+                **size,  # the container's reservation must fit in the task's
             }]},
         )
         if response.get("failures") or not response.get("tasks"):
@@ -214,10 +65,29 @@ class EcsRunner:
                       reason=f"reelstack: {run_id} is no longer needed"[:255])
 
 
+@runtime_checkable
+class SizedTask(Protocol):
+    def task_size(self, settings: Settings) -> tuple[int, int] | None:
+        """Fargate CPU units and MiB of memory; None: the task definition's."""
+        ...
+
+
+def _task_size(job: TranscodeJob, settings: Settings) -> dict[str, int]:
+    size = job.task_size(settings) if isinstance(job, SizedTask) else None
+    return {} if size is None else {"cpu": size[0], "memory": size[1]}
+
+
+RunnerFactory = Callable[[Settings], TaskRunner]
+_runners: dict[str, RunnerFactory] = {"ecs": EcsRunner}
+
+
+def register_runner(name: str, factory: RunnerFactory) -> None:
+    """Offer a runner under `name` in this process (the local stack's, a test's)."""
+    _runners[name] = factory
+
+
 def task_runner(settings: Settings) -> TaskRunner:
-    runners: dict[str, type[LocalProcessRunner | DockerRunner | EcsRunner]] = {
-        "local": LocalProcessRunner, "docker": DockerRunner, "ecs": EcsRunner,
-    }
-    if settings.transcoding.runner not in runners:
-        raise ValueError(f"REELSTACK_TRANSCODE_RUNNER must be one of {', '.join(runners)}")
-    return runners[settings.transcoding.runner](settings)
+    factory = _runners.get(settings.transcoding.runner)
+    if factory is None:
+        raise ValueError(f"REELSTACK_TRANSCODE_RUNNER must be one of {', '.join(_runners)}")
+    return factory(settings)

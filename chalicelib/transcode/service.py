@@ -19,7 +19,7 @@ from chalicelib.core.clients import s3
 from chalicelib.core.clock import now_iso
 from chalicelib.core.errors import Gone
 from chalicelib.core.settings import get_settings
-from chalicelib.transcode import deadlines, moves
+from chalicelib.transcode import deadlines, moves, subtitle_jobs
 from chalicelib.transcode.job_events import handle_transcoder_event
 from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.models import RUNNING, TranscodeJobModel
@@ -61,6 +61,9 @@ def _accept(upload: UploadedObject, runner: TaskRunner | None, clock: Clock,
     parts = upload.key.removeprefix(UPLOAD_ROOT).split("/")
     if not upload.key.startswith(UPLOAD_ROOT) or not parts[-1]:
         logger.info("not a video upload, ignored", extra={"key": upload.key})
+        return
+    if subtitle_jobs.subtitle_upload(upload.key):  # a track for a movie: no transcode
+        subtitle_jobs.accept_subtitle_upload(upload, runner)
         return
     if len(parts) >= 2 and catalog.movie_exists(parts[0]):
         start_transcode(parts[0], upload, runner, clock=clock)

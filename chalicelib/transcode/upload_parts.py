@@ -13,37 +13,17 @@ from botocore.exceptions import ClientError
 from chalicelib.core.clients import s3
 from chalicelib.core.errors import Gone, InvalidInput
 from chalicelib.core.settings import Settings
-from chalicelib.transcode.presigned import MAX_PARTS, URL_SECONDS, part_url
-
-MIN_PART_BYTES = 5 * 1024 * 1024
-MAX_PART_BYTES = 5 * 1024 ** 3
+from chalicelib.transcode.inputs import MAX_PARTS, ResumeRequest
+from chalicelib.transcode.presigned import URL_SECONDS, part_url
+from chalicelib.transcode.shapes import HeldPart, PartUrl, ResumedUpload
 
 
 @dataclass(frozen=True)
-class ResumeRequest:
-    key: str
-    upload_id: str
+class PartPlan:
+    """How a file of `size` bytes splits into parts of `part_size` (the last one shorter)."""
+
     size: int
     part_size: int
-
-    @classmethod
-    def parse(cls, movie_id: str, body: dict[str, Any], default_part_size: int) -> ResumeRequest:
-        key, upload_id = body.get("key"), body.get("upload_id")
-        size, part_size = body.get("size"), body.get("part_size", default_part_size)
-        if not isinstance(key, str) or not key.startswith(f"videos/{movie_id}/"):
-            raise InvalidInput("key must be the key this movie's upload was given.", field="key")
-        if not isinstance(upload_id, str) or not upload_id:
-            raise InvalidInput("upload_id is required.", field="upload_id")
-        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-            raise InvalidInput("size must be the file's size in bytes.", field="size")
-        if isinstance(part_size, bool) or not isinstance(part_size, int) \
-                or not MIN_PART_BYTES <= part_size <= MAX_PART_BYTES:
-            raise InvalidInput("part_size must be the part size the upload was given.",
-                               field="part_size")
-        if math.ceil(size / part_size) > MAX_PARTS:
-            raise InvalidInput("size and part_size make more parts than S3 allows.",
-                               field="part_size")
-        return cls(key, upload_id, size, part_size)
 
     @property
     def part_count(self) -> int:
@@ -55,25 +35,34 @@ class ResumeRequest:
         return self.size - self.part_size * (self.part_count - 1)
 
 
-def resume_upload(settings: Settings, movie_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def _part_plan(movie_id: str, request: ResumeRequest, default_part_size: int) -> PartPlan:
+    if not request.key.startswith(f"videos/{movie_id}/"):
+        raise InvalidInput("key must be the key this movie's upload was given.", field="key")
+    plan = PartPlan(request.size, request.part_size or default_part_size)
+    if plan.part_count > MAX_PARTS:
+        raise InvalidInput("size and part_size make more parts than S3 allows.",
+                           field="part_size")
+    return plan
+
+
+def resume_upload(settings: Settings, movie_id: str, request: ResumeRequest) -> ResumedUpload:
     """The parts S3 holds whole (`done`, with their ETags for completing) and presigned
     URLs for every other part. A part of the wrong size is sent again: a client that
     changed its file must not complete a mix of two."""
-    request = ResumeRequest.parse(movie_id, body, settings.transcoding.upload_part_bytes)
+    plan = _part_plan(movie_id, request, settings.transcoding.upload_part_bytes)
     bucket = settings.buckets.uploads
     held = {part["PartNumber"]: part for part in _listed_parts(bucket, request)}
-    done = [{"part_number": n, "etag": held[n]["ETag"], "size": held[n]["Size"]}
-            for n in range(1, request.part_count + 1)
-            if n in held and held[n]["Size"] == request.expected_size(n)]
-    finished = {part["part_number"] for part in done}
+    done = [HeldPart(part_number=n, etag=held[n]["ETag"], size=held[n]["Size"])
+            for n in range(1, plan.part_count + 1)
+            if n in held and held[n]["Size"] == plan.expected_size(n)]
+    finished = {part.part_number for part in done}
     base = f"{settings.public_api_url}/api/admin/videos/{movie_id}/upload"
-    return {
-        "method": "MULTIPART", "key": request.key, "upload_id": request.upload_id,
-        "part_size": request.part_size, "done": done, "expires_in": URL_SECONDS,
-        "parts": [{"part_number": n, "url": part_url(bucket, request.key, request.upload_id, n)}
-                  for n in range(1, request.part_count + 1) if n not in finished],
-        "complete_url": f"{base}/complete/", "abort_url": f"{base}/abort/",
-    }
+    return ResumedUpload(
+        key=request.key, upload_id=request.upload_id, part_size=plan.part_size,
+        done=done, expires_in=URL_SECONDS,
+        parts=[PartUrl(part_number=n, url=part_url(bucket, request.key, request.upload_id, n))
+               for n in range(1, plan.part_count + 1) if n not in finished],
+        complete_url=f"{base}/complete/", abort_url=f"{base}/abort/")
 
 
 def _listed_parts(bucket: str, request: ResumeRequest) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     log = tmp_path_factory.mktemp("admin-console") / "make-run.log"
     # Multipart in 5 MiB parts (the least S3 takes), so that a few MB make three parts;
     # requests wait in the queue for an admin; the pipeline polls often for one account;
-    # the transcoder reads no faster than real time, so the 30 s clip spends 30 s or more
+    # the transcoder reads no faster than real time, so the 15 s clip spends 15 s or more
     # being encoded, whatever the machine's speed, and the pipeline sees its percent move.
     with running_dev_stack(ROOT, log, PREFIX, {
             envvars.TRANSCODE_READ_RATE: "1",
@@ -68,13 +68,13 @@ def admin_email(stack: DevStack) -> str:
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """About 11 MB (three 5 MiB parts): 30 s of noisy 360p, small to decode but long
-    enough that the transcoder reports progress more than once."""
+    """About 11.7 MB (three 5 MiB parts): 15 s of noisy 360p at a high bitrate, small to
+    decode but long enough that the transcoder reports progress more than once."""
     folder = tmp_path_factory.mktemp("admin-clip")
     return render_sources(str(ffmpeg_binary()), folder, {"night_harbour.mp4": [
-        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=30,noise=alls=40:allf=t",
-        "-f", "lavfi", "-i", "sine=frequency=220:duration=30", "-c:v", "libx264",
-        "-preset", "ultrafast", "-b:v", "2900k", "-maxrate", "2900k", "-bufsize", "1M",
+        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=15,noise=alls=40:allf=t",
+        "-f", "lavfi", "-i", "sine=frequency=220:duration=15", "-c:v", "libx264",
+        "-preset", "ultrafast", "-b:v", "6800k", "-maxrate", "6800k", "-bufsize", "1M",
         "-c:a", "aac", "-b:a", "64k", "-shortest"]}) / "night_harbour.mp4"
 
 

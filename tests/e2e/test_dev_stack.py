@@ -16,14 +16,23 @@ import pytest
 import requests
 
 from devstack.emulator import identify
+from devstack.environment import PROJECT_ROOT
 from tests.support.dev_stack import DevStack, healthy, running_dev_stack, signed_up, wait_for
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-e2e"
 
 
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """One stack for the tests that only use it (each with data of its own)."""
+    with running_dev_stack(PROJECT_ROOT, tmp_path_factory.mktemp("make-run") / "make-run.log",
+                           PREFIX) as stack:
+        yield stack
+
+
 @pytest.fixture
-def dev_stack(project_root: Path, tmp_path: Path) -> Iterator[DevStack]:
+def stack_to_stop(project_root: Path, tmp_path: Path) -> Iterator[DevStack]:
     with running_dev_stack(project_root, tmp_path / "make-run.log", PREFIX) as stack:
         yield stack
 
@@ -44,13 +53,13 @@ def test_make_run_serves_the_api_and_delivers_upload_events(dev_stack: DevStack)
     wait_for(accepted, 30, "the dispatcher to hand the upload to the app's handler")
 
 
-def test_ctrl_c_stops_everything_it_started(dev_stack: DevStack) -> None:
-    dev_stack.process.send_signal(signal.SIGINT)
+def test_ctrl_c_stops_everything_it_started(stack_to_stop: DevStack) -> None:
+    stack_to_stop.process.send_signal(signal.SIGINT)
 
-    assert dev_stack.process.wait(timeout=20) == 0
-    assert "Stopping Reelstack" in dev_stack.log.read_text()
-    wait_for(lambda: identify(dev_stack.endpoint) is None, 10, "the emulator to stop")
-    assert not healthy(f"{dev_stack.api_url}/api/health/")
+    assert stack_to_stop.process.wait(timeout=20) == 0
+    assert "Stopping Reelstack" in stack_to_stop.log.read_text()
+    wait_for(lambda: identify(stack_to_stop.endpoint) is None, 10, "the emulator to stop")
+    assert not healthy(f"{stack_to_stop.api_url}/api/health/")
 
 
 def test_an_spa_user_signs_up_by_mail_and_signs_in_with_cookies(dev_stack: DevStack) -> None:

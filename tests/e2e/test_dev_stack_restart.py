@@ -43,7 +43,7 @@ def test_a_restarted_stack_keeps_the_user_the_movie_and_the_watchlist(
     with running_dev_stack(project_root, tmp_path / "first.log", PREFIX,
                            state_dir=state) as first:
         first.client("s3").upload_file(
-            str(make_clip(tmp_path / "clip.mp4", size="854x480", seconds=4)),
+            str(make_clip(tmp_path / "clip.mp4", size="320x180", seconds=2)),
             f"{PREFIX}-uploads", "videos/Kept Movie.mp4")
         movie_id = settled(first, "Kept Movie")["movie_id"]["S"]
         make_account(first, project_root, EMAIL, PASSWORD)

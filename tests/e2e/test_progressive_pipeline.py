@@ -23,8 +23,11 @@ from tests.support.dev_stack import DevStack, admin_token, running_dev_stack, wa
 
 pytestmark = pytest.mark.e2e
 PREFIX = "reelstack-progressive"
-SECONDS, FPS = 120, 15
-READ_RATE = "2"  # the encode takes at least SECONDS / 2: a client catches up with it
+# The source's length is the encode's (read at real time) and so this test's wall time. The
+# movie is playable after its first 2 s segments: the client that starts then still has
+# most of the encode to catch up with and wait on, reloading the growing playlists.
+SECONDS, FPS = 30, 15
+READ_RATE = "1"
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +40,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
 
 
 def make_source(path: Path) -> Path:
-    """Two minutes at a low resolution (one 360p rung and the audio: cheap on 2 cores)."""
+    """SECONDS at a low resolution (one 180p rung and the audio: cheap on 2 cores)."""
     subprocess.run([str(ffmpeg_binary()), "-v", "error", "-y",
-                    "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}:duration={SECONDS}",
+                    "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration={SECONDS}",
                     "-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                     "-c:a", "aac", "-shortest", str(path)], check=True, timeout=120)

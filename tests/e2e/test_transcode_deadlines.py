@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.core import envvars
 from devstack.emulator import Emulator, start_moto
 from tests.e2e.test_transcode_pipeline import make_clip
 from tests.support.dev_stack import running_dev_stack, wait_for
@@ -79,7 +80,10 @@ def test_a_transcoder_killed_while_the_stack_was_down_is_retried_by_its_deadline
                 "REELSTACK_TRANSCODE_SILENCE_SECONDS": "10",
                 # A slow machine may retry a silent start early; that must not fail it.
                 "REELSTACK_TRANSCODE_MAX_ATTEMPTS": "5"}
-    clip = make_clip(tmp_path / "long.mp4", size="1280x720", seconds=20)
+    # The first stack reads the source at real time, so that its transcoder is surely mid-job
+    # when it is frozen; the second one's retry reads it as fast as ffmpeg goes.
+    first_settings = {**settings, envvars.TRANSCODE_READ_RATE: "1"}
+    clip = make_clip(tmp_path / "long.mp4", size="320x180", seconds=20)
     frozen: set[int] = set()
 
     def mid_job() -> bool:
@@ -87,7 +91,7 @@ def test_a_transcoder_killed_while_the_stack_was_down_is_retried_by_its_deadline
         return bool(movie and float(movie.get("progress", {}).get("N", 0)) > 0)
 
     try:
-        with running_dev_stack(project_root, tmp_path / "first.log", PREFIX, settings):
+        with running_dev_stack(project_root, tmp_path / "first.log", PREFIX, first_settings):
             client(emulator, "s3").upload_file(str(clip), f"{PREFIX}-uploads",
                                                "videos/Dead Air.mp4")
             wait_for(mid_job, 180, "the transcoder's first progress")

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,11 +140,18 @@ def test_a_duplicate_event_starts_nothing(stack: DevStack, tmp_path: Path) -> No
                    "eTag": head["ETag"].strip('"')}}}]}
 
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(duplicate))
-    time.sleep(4)
+    # The dispatcher deletes a message once its handler is done with it.
+    wait_for(lambda: queue_is_empty(stack, queue), 60, "the duplicate event to be handled")
 
     jobs = stack.client("dynamodb").scan(TableName=f"{PREFIX}-transcodes")["Items"]
     assert len([j for j in jobs if j["movie_id"]["S"] == movie_id]) == 1
     assert settled(stack, "Twice Told")["status"]["S"] == "ready"
+
+
+def queue_is_empty(stack: DevStack, queue_url: str) -> bool:
+    counts = stack.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return all(count == "0" for count in counts.values())
 
 
 def test_a_corrupt_upload_fails_with_a_reason(stack: DevStack, tmp_path: Path) -> None:
@@ -173,12 +179,14 @@ def test_a_small_source_gets_one_rendition_at_its_own_height(stack: DevStack,
 
 def test_a_killed_ffmpeg_is_retried_to_a_correct_result(stack: DevStack,
                                                         tmp_path: Path) -> None:
-    clip = make_clip(tmp_path / "long.mp4", size="1280x720", seconds=20)
+    # Long enough that the first ffmpeg is found (every 0.2 s) well before it could finish;
+    # the retry encodes all of it again, so no longer than that.
+    clip = make_clip(tmp_path / "long.mp4", size="854x480", seconds=10)
     upload(stack, clip, "videos/Hard Target.mp4")
     killed: list[int] = []
 
     def kill_ffmpeg() -> bool:
-        for pid in _ffmpeg_transcodes():
+        for pid in _ffmpeg_transcodes(stack):
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
             return True
@@ -194,17 +202,20 @@ def test_a_killed_ffmpeg_is_retried_to_a_correct_result(stack: DevStack,
     assert int(job["attempt"]["N"]) == 2
 
 
-def _ffmpeg_transcodes() -> list[int]:
-    """ffmpeg processes writing HLS (the transcoder's), found through /proc."""
-    return [pid for pid, command in command_lines()
+def _ffmpeg_transcodes(stack: DevStack) -> list[int]:
+    """The stack's ffmpeg processes writing HLS (the transcoder's), found through /proc."""
+    return [pid for pid, command in command_lines(under=stack.process.pid)
             if command and b"ffmpeg" in Path(command[0].decode(errors="ignore")).name.encode()
             and b"hls" in b" ".join(command) and b"-filter_complex" in command]
 
 
-def playable_480p(stack: DevStack, clip_path: Path, title: str) -> dict[str, Any]:
-    """A 4-second 480p clip, uploaded and transcoded to a ready movie."""
-    upload(stack, make_clip(clip_path, size="854x480", seconds=4), f"videos/{title}.mp4")
-    movie = settled(stack, title)
+@pytest.fixture(scope="module")
+def movie_480p(stack: DevStack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A 4-second 480p clip, uploaded and transcoded to a ready movie (once: the tests
+    that play it only read it)."""
+    clip = make_clip(tmp_path_factory.mktemp("480p") / "clip.mp4", size="854x480", seconds=4)
+    upload(stack, clip, "videos/Client Test.mp4")
+    movie = settled(stack, "Client Test")
     assert movie["status"]["S"] == "ready", movie.get("status_reason")
     return movie
 
@@ -218,9 +229,9 @@ def make_account(stack: DevStack, project_root: Path, email: str, password: str)
 
 
 def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
-    stack: DevStack, tmp_path: Path, project_root_module: Path
+    stack: DevStack, movie_480p: dict[str, Any], project_root_module: Path
 ) -> None:
-    movie = playable_480p(stack, tmp_path / "play.mp4", "Client Test")
+    movie = movie_480p
     make_account(stack, project_root_module, "viewer@example.com", "e2e passphrase")
     http = requests.Session()
     login = http.post(f"{stack.api_url}/auth/login/", json={
@@ -232,13 +243,13 @@ def test_a_real_hls_client_plays_the_master_playlist_to_the_end(
 
 
 def test_a_browser_spa_plays_the_480p_playlist_by_cookie_over_http(
-    stack: DevStack, tmp_path: Path, project_root_module: Path
+    stack: DevStack, movie_480p: dict[str, Any], tmp_path: Path, project_root_module: Path
 ) -> None:
     """The Videoflix path as `chalice local` serves it: the playlists and the segments the
     API streams carry credentialed CORS for the page's origin, and a real HLS client plays
     the 480p stream with its sound from the cookie alone, segment URIs resolved against
     their playlists."""
-    movie = playable_480p(stack, tmp_path / "spa.mp4", "Cookie Reel")
+    movie = movie_480p
     make_account(stack, project_root_module, "spa@example.com", "spa passphrase")
     origin, agent = "http://127.0.0.1:8080", "Mozilla/5.0 (e2e) Firefox/128.0"
     page = requests.Session()

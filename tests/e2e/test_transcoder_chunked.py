@@ -4,11 +4,16 @@ The source runs at 29.97 fps, so chunk starts fall between frames (the hard case
 every frame shows its own number as a 16-bit barcode across the top: decoding a rendition
 says which source frame each output frame is, so a lost, doubled or misplaced frame at a
 chunk boundary cannot hide. The chunked run has one chunk killed on its first try.
+
+A source with several audio and subtitle streams (tests/support/tracks.py) gets, chunked
+here and by the fleet's tasks (run in this process, against the emulator), the audio and
+subtitle renditions its one-pass transcode gets (issue 20).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import re
@@ -16,10 +21,12 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -27,10 +34,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "transcoder"))
 
 from transcoder.binaries import find_media_tools
+from transcoder.chunk_cli import chunk_to_json, ladder_to_json
 from transcoder.chunk_command import one_pass_grid, source_input, video_chunk_command
 from transcoder.chunk_encode import encode_video_chunk
 from transcoder.chunked import ChunkedTranscode, transcode_in_chunks
-from transcoder.chunks import plan_chunks
+from transcoder.chunks import Chunk, plan_chunks
+from transcoder.cli import build_parser
 from transcoder.errors import SourceCorrupt
 from transcoder.ffmpeg_command import AUDIO_NAME, DEFAULT_SETTINGS, PLAYLIST_NAME, hls_command
 from transcoder.ffmpeg_process import Deadline, run_ffmpeg
@@ -39,10 +48,20 @@ from transcoder.hls import parse_media_playlist
 from transcoder.hls_output import write_media_playlists
 from transcoder.ladder import RenditionLadder, Rung
 from transcoder.probe import probe_source
+from transcoder.results import TranscodeResult
 from transcoder.source import SourceInfo
+from transcoder.transcode import transcode
 
 from devstack.emulator import Emulator
+from tests.e2e.test_transcoder_job import Stack, events
 from tests.support.media import render_sources
+from tests.support.tracks import (
+    RENDITIONS,
+    TRACKS_SOURCE,
+    media_lines,
+    read_back,
+    render_tracks_source,
+)
 
 SECONDS, RATE, WIDTH, HEIGHT, BAR_HEIGHT = 40, "30000/1001", 320, 180, 16
 FPS = 30000 / 1001
@@ -59,7 +78,7 @@ LADDER = RenditionLadder(rungs=(Rung("144p", 256, 144, 300, 600),
                                 Rung("180p", 320, 180, 400, 800)),
                          frame_rate=FPS, audio=True)
 VARIANTS = [*(rung.name for rung in LADDER.rungs), AUDIO_NAME]
-# Chunks 0-14, 14-26 and 26-40 s: none starts on a frame, and the last holds the 38 s
+# Chunks 0-8, 8-26 and 26-40 s: none starts on a frame, and the last holds the 38 s
 # keyframe that lies within a frame of its line.
 CHUNKS = 3
 
@@ -225,7 +244,7 @@ def test_a_corrupt_range_fails_the_movie_with_the_reason(source: Path, info: Sou
                                                          tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.mp4"
     data = bytearray(source.read_bytes())
-    middle = len(data) // 2  # about 20 s in: chunk 1's range (14-26 s)
+    middle = len(data) // 2  # about 20 s in: chunk 1's range (8-26 s)
     data[middle:middle + 64 * 1024] = bytes(range(256)) * 256
     damaged.write_bytes(bytes(data))
 
@@ -235,7 +254,7 @@ def test_a_corrupt_range_fails_the_movie_with_the_reason(source: Path, info: Sou
                             chunk_count=CHUNKS, ladder=LADDER, cores=2)
 
     assert raised.value.code == "source_corrupt" and not raised.value.retryable
-    assert re.match(r"^(chunk 1 \(14 s to 26 s\)|the audio): the source does not decode "
+    assert re.match(r"^(chunk 1 \(8 s to 26 s\)|the audio): the source does not decode "
                     r"cleanly", raised.value.reason), raised.value.reason
     assert list((tmp_path / "out").iterdir()) == []
 
@@ -288,10 +307,7 @@ def range_server(source: Path) -> Iterator[RangeServer]:
 def test_a_chunk_reads_only_its_range_of_a_source_over_http(
     range_server: RangeServer, info: SourceInfo, ffmpeg: str, tmp_path: Path,
 ) -> None:
-    plan = plan_chunks(info.duration_seconds, LADDER.frame_rate,
-                       grid=one_pass_grid(DEFAULT_SETTINGS),
-                       keyframe_seconds=DEFAULT_SETTINGS.keyframe_seconds, chunk_count=CHUNKS)
-    middle = plan.chunks[1]  # 14-26 s of 40
+    middle = Chunk(1, 14.0, 26.0, 4, 2)  # 14-26 s of 40, on the one-pass grid
     command = video_chunk_command(ffmpeg, source_input(range_server.url), LADDER, middle,
                                   tmp_path, settings=DEFAULT_SETTINGS,
                                   source_seconds=info.duration_seconds, shift_seconds=0.0)
@@ -332,3 +348,130 @@ def test_a_chunk_reads_a_presigned_url_of_the_emulator(
 
     segments = sorted(p.name for p in (tmp_path / "last" / "144p").glob("segment_*"))
     assert segments[0] == "segment_00006.m4s" and len(segments) in (2, 3)
+
+
+@dataclass(frozen=True)
+class Tracks:
+    one_pass: TranscodeResult
+    reference: Path  # the one-pass folder
+    chunked: ChunkedTranscode
+
+
+@pytest.fixture(scope="module")
+def tracks(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Tracks:
+    """tracks.mkv transcoded in one pass, and in chunks (one chunk and the audio task: 6 s
+    is too short for two, and the audio and subtitles are what is new here)."""
+    folder = tmp_path_factory.mktemp("tracks")
+    source = render_tracks_source(ffmpeg, folder)
+    one_pass = transcode(source, folder / "one-pass", on_progress=lambda _: None,
+                         timeout_seconds=120)
+    chunked = transcode_in_chunks(source, probe_source(source), folder / "out",
+                                  folder / "work", on_progress=lambda _: None,
+                                  timeout_seconds=120, cores=2)
+    return Tracks(one_pass, folder / "one-pass", chunked)
+
+
+def test_a_chunked_transcode_has_the_one_pass_audio_and_subtitle_renditions(
+    ffmpeg: str, tracks: Tracks,
+) -> None:
+    one_pass, reference, chunked = tracks.one_pass, tracks.reference, tracks.chunked
+    output = chunked.output_dir
+    master = (output / chunked.master_playlist).read_text()
+    expected = (reference / one_pass.master_playlist).read_text()
+
+    for kind, count in (("AUDIO", 3), ("SUBTITLES", 2)):
+        assert media_lines(master, kind) == media_lines(expected, kind)
+        assert len(media_lines(master, kind)) == count
+    variants = [line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
+    assert variants and all('AUDIO="aud"' in v and 'SUBTITLES="subs"' in v for v in variants)
+    assert chunked.subtitles == one_pass.subtitles and chunked.notes == one_pass.notes == ()
+    assert [a.name for a in chunked.audio] == [t.name for t in one_pass.audio_tracks]
+    for folder, says in RENDITIONS.items():
+        status, errors, described = read_back(ffmpeg, output / folder / PLAYLIST_NAME)
+        assert status == 0 and errors == "", (folder, errors)
+        assert says in described, (folder, described)
+    # The same cues, each mapped to its own video's first frame. The chunks' timestamps
+    # keep a Matroska source's millisecond grid (41 ms for 1/24 s), the one pass's do
+    # not: maps and segment ends may differ by under a millisecond (so a cue ending on a
+    # boundary may reach into one more segment, a duplicate players drop), never by a frame.
+    for track in ("en", "fr"):
+        ours, theirs = (cues_mapped(folder / "subtitles" / track)
+                        for folder in (output, reference))
+        assert ours[1] == theirs[1] and ours[1]
+        assert all(abs(a - b) < 90 for a, b in zip(ours[0], theirs[0], strict=True))
+
+
+def cues_mapped(folder: Path) -> tuple[list[int], list[str]]:
+    """The X-TIMESTAMP-MAP MPEGTS (90 kHz ticks) of each WebVTT segment in `folder`, and
+    the cues they hold, each once, in order."""
+    mapped, cues = [], []
+    for segment in sorted(folder.glob("segment_*.vtt")):
+        text = segment.read_text()
+        found = re.search(r"X-TIMESTAMP-MAP=MPEGTS:(\d+),", text)
+        assert found, text
+        mapped.append(int(found.group(1)))
+        cues += [cue for cue in text.split("\n\n")[1:] if cue.strip() and cue not in cues]
+    return mapped, cues
+
+
+@pytest.fixture(scope="module")
+def fleet(emulator: Emulator, tracks: Tracks,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    """tracks.mkv through the fleet's tasks (its one chunk, the audio, then the finish, here
+    one after the other) against the emulator: the `ready` event and the version's files."""
+    reference, chunked = tracks.reference, tracks.chunked
+    name, work = uuid.uuid4().hex[:8], tmp_path_factory.mktemp("fleet")
+    stack = Stack(emulator.endpoint, f"uploads-{name}", f"media-{name}", "")
+    for bucket in (stack.uploads, stack.media):
+        stack.s3().create_bucket(Bucket=bucket)
+    stack = dataclasses.replace(stack, queue_url=stack.sqs().create_queue(
+        QueueName=f"events-{name}")["QueueUrl"])
+    stack.s3().upload_file(str(reference.parent / TRACKS_SOURCE), stack.uploads, "m/tracks.mkv")
+    ladder = chunked.ladder
+    common = ["--source-bucket", stack.uploads, "--source-key", "m/tracks.mkv",
+              "--movie-id", "m-1", "--version", "v1", "--media-bucket", stack.media,
+              "--events-queue-url", stack.queue_url, "--job-id", "job-1.1",
+              "--ladder", ladder_to_json(ladder),
+              "--source-seconds", repr(chunked.plan.source_seconds),
+              "--shift", repr(chunked.shift), "--timeout", "120",
+              "--work-dir", str(work)]
+    handler = signal.getsignal(signal.SIGTERM)  # a task takes SIGTERM over
+    try:
+        with pytest.MonkeyPatch.context() as environment:
+            # What a task finds AWS through, as the local runner starts it.
+            environment.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+            for task in (["chunk", "--chunk", chunk_to_json(chunked.plan.chunks[0])],
+                         ["chunk-audio"], ["chunk-finish", "--chunk-count", "1"]):
+                args = build_parser().parse_args([*task, *common])
+                assert args.command(args) == 0, task
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    [ready] = [event for event in events(stack) if event["type"] == "ready"]
+    output = work / "published"
+    for item in stack.s3().list_objects_v2(Bucket=stack.media)["Contents"]:
+        path = output / item["Key"].removeprefix("videos/m-1/v1/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stack.s3().download_file(stack.media, item["Key"], str(path))
+    return ready, output
+
+
+def test_the_fleet_publishes_the_one_pass_audio_and_subtitle_renditions(
+    ffmpeg: str, tracks: Tracks, fleet: tuple[dict[str, Any], Path],
+) -> None:
+    one_pass, reference = tracks.one_pass, tracks.reference
+    ready, output = fleet
+    master = (output / "master.m3u8").read_text()
+    expected = (reference / one_pass.master_playlist).read_text()
+
+    for kind, count in (("AUDIO", 3), ("SUBTITLES", 2)):
+        assert media_lines(master, kind) == media_lines(expected, kind)
+        assert len(media_lines(master, kind)) == count
+    assert [(t["name"], t["channels"], t["default"]) for t in ready["audio_tracks"]] == [
+        (t.name, t.channels, t.default) for t in one_pass.audio_tracks]
+    assert [(t["track"], t["kind"], t["cue_count"]) for t in ready["subtitles"]] == [
+        (t.track, t.kind, t.cue_count) for t in one_pass.subtitles]
+    for folder, says in RENDITIONS.items():
+        status, errors, described = read_back(ffmpeg, output / folder / PLAYLIST_NAME)
+        assert status == 0 and errors == "", (folder, errors)
+        assert says in described, (folder, described)
+    assert not list(output.glob("chunks/*"))  # the manifests have served

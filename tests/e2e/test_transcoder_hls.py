@@ -107,8 +107,9 @@ def test_the_master_playlist_names_everything_a_player_needs(
 
     assert master[0] == "#EXTM3U"
     media = [line for line in master if line.startswith("#EXT-X-MEDIA:")]
-    assert media == ['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Original",DEFAULT=YES,'
-                     'AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"']
+    # An untagged stream's language is "und" (issue 20).
+    assert media == ['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="und",NAME="Original",'
+                     'DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"']
     variants = [(line, master[i + 1]) for i, line in enumerate(master)
                 if line.startswith("#EXT-X-STREAM-INF:")]
     assert [uri for _, uri in variants] == ["480p/index.m3u8", "720p/index.m3u8"]

@@ -24,6 +24,7 @@ import transcoder
 from transcoder.binaries import find_media_tools
 
 from devstack.emulator import Emulator, start_moto
+from devstack.transcoder_process import transcoder_pythonpath
 from tests.support.media import render_sources
 from tests.support.network import free_port
 
@@ -110,7 +111,7 @@ def job_command(stack: Stack, source_key: str, work_dir: Path) -> list[str]:
 
 def start_job(stack: Stack, source_key: str, work_dir: Path) -> subprocess.Popen[str]:
     environment = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": stack.endpoint,
-                   "PYTHONPATH": str(TRANSCODER_ROOT)}
+                   "PYTHONPATH": transcoder_pythonpath(TRANSCODER_ROOT)}
     return subprocess.Popen(job_command(stack, source_key, work_dir), cwd=TRANSCODER_ROOT,
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)

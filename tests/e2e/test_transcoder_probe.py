@@ -25,6 +25,7 @@ import transcoder
 from transcoder import envvars
 from transcoder.binaries import find_media_tools
 
+from devstack.transcoder_process import transcoder_pythonpath
 from tests.support.media import render_sources
 
 TRANSCODER_ROOT = Path(transcoder.__file__).parent.parent
@@ -61,7 +62,7 @@ def media(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def probe(source: str, media: Path, ffmpeg: str, ffprobe: str = "") -> Probed:
-    environment = {**os.environ, "PYTHONPATH": str(TRANSCODER_ROOT),
+    environment = {**os.environ, "PYTHONPATH": transcoder_pythonpath(TRANSCODER_ROOT),
                    envvars.FFMPEG: ffmpeg, envvars.FFPROBE: ffprobe}
     # "--": a source name may start with a dash.
     done = subprocess.run([sys.executable, "-m", "transcoder", "probe", "--", source],

@@ -35,7 +35,8 @@ from tests.support.media import render_sources
 # The job tier's emulator (one per module) and fresh buckets and queue per test.
 moto, stack = job_tier.moto, job_tier.stack
 
-SECONDS, FPS = 40, 24
+# Short and at 12 fps (cheap to encode on a busy box) while still several segments long.
+SECONDS, FPS = 20, 12
 SOURCES: Mapping[str, list[str]] = {
     # 720p: a 480p and a 720p rung, and the audio.
     "movie.mp4": ["-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={FPS}:duration={SECONDS}",
@@ -46,7 +47,7 @@ SOURCES: Mapping[str, list[str]] = {
 JOB = JobIdentity("job-1.1", "m-1", "v1")
 PREFIX = JOB.prefix
 VARIANTS = ("480p", "720p", "audio")
-READ_RATE = 4.0  # 40 s of source take ffmpeg 10 s at least: it is still encoding
+READ_RATE = 2.0  # 20 s of source take ffmpeg 10 s at least: it is still encoding
 AT = datetime(2026, 1, 2, tzinfo=UTC)
 
 
@@ -154,7 +155,7 @@ def test_a_source_failing_after_playable_is_taken_back_with_one_failed_event(
     assert (final["type"], final["code"], final["retryable"]) == (
         "failed", "source_truncated", False)
     types = [e["type"] for e in sink.sent]
-    # 24 s of the 40 decode: the first segments were up seconds before the end.
+    # 12 s of the 20 decode (6 s at READ_RATE): the first segments were up before the end.
     assert types.count("playable") == 1
     assert [t for t in types if t not in ("progress", "playable")] == ["failed"]
     assert sink.at_playable is not None and sink.at_playable.keys

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from chalicelib.auth import service
 from chalicelib.auth.accounts import find_user
-from chalicelib.auth.models import TokenModel, UserModel
+from chalicelib.auth.models import TokenKey, TokenModel, UserModel
 from chalicelib.auth.passwords import ITERATIONS, MEMORY_KIB
 from chalicelib.core.errors import TooManyRequests, Unauthorized
 from chalicelib.core.settings import Settings
@@ -145,7 +145,7 @@ def test_one_time_tokens_are_stored_hashed(browser: Browser) -> None:
     user = find_user(email)
     assert user is not None
 
-    stored = [t.token_id for t in TokenModel.user_index.query(user.user_id)]
+    stored = [t.token_id for t in TokenKey.user_index.query(user.user_id)]
     assert stored and all(token not in key for key in stored)
 
 
@@ -156,8 +156,8 @@ def test_an_expired_activation_link_is_400(browser: Browser) -> None:
     link = last_link(email, "/activate/")
     user = find_user(email)
     assert user is not None
-    for key in TokenModel.user_index.query(user.user_id):
-        TokenModel(key.token_id).update(actions=[TokenModel.expires_at.set(1)])
+    for key in TokenKey.user_index.query(user.user_id):
+        TokenModel.get(key.token_id).update(actions=[TokenModel.expires_at.set(1)])
 
     assert browser.get("/api/activate/" + link.split("/activate/")[1]).status_code == 400
 

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import Settings
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import make_artist, make_genre, make_movie, make_rating
 
 CARD_FIELDS = {"id", "created_at", "title", "description", "thumbnail_url", "category",

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.auth import service as auth
 from chalicelib.catalog import reviews
+from chalicelib.catalog.inputs import NewReview, ReviewEdit
 from chalicelib.catalog.models import MovieModel, WatchlistModel
 from chalicelib.core.settings import Settings
 from tests.support.api import Browser
@@ -60,14 +61,13 @@ def test_totals_stay_exact_under_concurrent_reviews(stack: Settings) -> None:
     people = [make_account() for _ in range(12)]
 
     def review(n: int) -> None:
-        reviews.add_review(movie.movie_id, people[n].user_id,
-                           {"rating": n % 5 + 1})
+        reviews.add_review(movie.movie_id, people[n].user_id, NewReview(rating=n % 5 + 1))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(review, range(12)))
     with ThreadPoolExecutor(max_workers=6) as pool:  # and everyone changes their mind
         list(pool.map(lambda n: reviews.update_review(
-            movie.movie_id, people[n].user_id, {"rating": 5}), range(6)))
+            movie.movie_id, people[n].user_id, ReviewEdit(rating=5)), range(6)))
 
     stored = MovieModel.get(movie.movie_id)
     expected = sum(5 if n < 6 else n % 5 + 1 for n in range(12))
@@ -78,7 +78,7 @@ def test_reviews_are_paginated_newest_first(browser: Browser, viewer: dict[str, 
     movie = make_movie()
     for _ in range(3):
         person = make_account()
-        reviews.add_review(movie.movie_id, person.user_id, {"rating": 3})
+        reviews.add_review(movie.movie_id, person.user_id, NewReview(rating=3))
 
     page = browser.get(f"/api/video/{movie.movie_id}/reviews/?limit=2", headers=viewer)
     next_url = urlparse(page.headers["Link"].split(";")[0].strip("<>"))
@@ -114,8 +114,8 @@ def test_deleting_an_account_removes_its_reviews_and_watchlist(
 ) -> None:
     movie = make_movie("Remembered")
     person, other = make_account(), make_account()
-    reviews.add_review(movie.movie_id, person.user_id, {"rating": 1})
-    reviews.add_review(movie.movie_id, other.user_id, {"rating": 5})
+    reviews.add_review(movie.movie_id, person.user_id, NewReview(rating=1))
+    reviews.add_review(movie.movie_id, other.user_id, NewReview(rating=5))
     headers = token_headers(browser, person)
     browser.request("PUT", f"/api/watchlist/{movie.movie_id}/", headers=headers)
 

@@ -1,6 +1,7 @@
 """The handler's bookkeeping of a chunked transcode, with synthetic task events: one task
-per chunk and the audio started from the plan, duplicates and stale attempts changing
-nothing, a failed chunk retried alone, the finish started exactly once, the tasks still
+per chunk, the audio's and the finish started from the plan, duplicates and stale attempts
+changing nothing, a failed chunk retried alone, the finish's playable and ready made the
+job's, the tasks still
 running stopped once when the job fails or starts over, and a task that ran on leaving
 nothing of a dead version (runner faked)."""
 
@@ -21,6 +22,7 @@ from chalicelib.transcode.models import TranscodeJobModel
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from tests.integration.test_transcode_jobs import task_stopped
 from tests.support.catalog import make_movie
+from tests.support.progressive import playable_event
 from tests.support.uploads import RecordingRunner, failed_event, ready_event, upload
 
 LADDER = {"rungs": [{"name": "144p", "width": 256, "height": 144, "maxrate_kbps": 300,
@@ -55,8 +57,9 @@ def planned(job: TranscodeJob, **overrides: Any) -> str:
 
 
 def task_event(task: ChunkTask, kind: str, **fields: Any) -> str:
+    schema = {"code": "transcode_failed"} if kind == "failed" else {}  # a failure names one
     return json.dumps({"type": kind, "job_id": task.run_id, "movie_id": task.movie_id,
-                       "version": task.version, **fields})
+                       "version": task.version, **schema, **fields})
 
 
 def tasks(runner: RecordingRunner) -> dict[str, list[ChunkTask]]:
@@ -75,14 +78,14 @@ def states(job: TranscodeJob) -> dict[str, tuple[int, str]]:
             for name, s in record.chunk_tasks.as_dict().items()}
 
 
-def test_the_plan_starts_one_task_per_chunk_and_one_for_the_audio_once(
+def test_the_plan_starts_one_task_per_chunk_the_audios_and_the_finish_once(
     stack: Settings, runner: RecordingRunner, job: TranscodeJob,
 ) -> None:
     assert handle_transcoder_event(planned(job), runner) == "planned: 3 chunks and the audio"
     assert handle_transcoder_event(planned(job), runner) == "ignored: planned already"
 
     started = tasks(runner)
-    assert sorted(started) == ["audio", "c0", "c1", "c2"]
+    assert sorted(started) == ["audio", "c0", "c1", "c2", "finish"]
     assert all(len(runs) == 1 for runs in started.values())
     c1 = started["c1"][0]
     arguments = c1.arguments(stack)
@@ -91,8 +94,12 @@ def test_the_plan_starts_one_task_per_chunk_and_one_for_the_audio_once(
     assert arguments[arguments.index("--job-id") + 1] == f"{job.run_id}/c1.1"
     assert arguments[arguments.index("--source-key") + 1] == job.source_key
     assert started["audio"][0].arguments(stack)[0] == "chunk-audio"
+    # The finish publishes the chunks as they finish: it runs from the start.
+    finish = started["finish"][0].arguments(stack)
+    assert finish[:1] == ["chunk-finish"] and finish[finish.index("--chunk-count") + 1] == "3"
     assert states(job) == {"c0": (1, "running"), "c1": (1, "running"),
-                           "c2": (1, "running"), "audio": (1, "running")}
+                           "c2": (1, "running"), "audio": (1, "running"),
+                           "finish": (1, "running")}
 
 
 def test_progress_is_the_chunks_weighted_by_their_length(
@@ -109,20 +116,25 @@ def test_progress_is_the_chunks_weighted_by_their_length(
     assert MovieModel.get(job.movie_id).progress == pytest.approx(53.3)
 
 
-def test_out_of_order_and_repeated_ends_start_the_finish_exactly_once(
+def test_ends_in_any_order_count_once_and_the_finishs_playable_and_ready_are_the_jobs(
     stack: Settings, runner: RecordingRunner, job: TranscodeJob,
 ) -> None:
     handle_transcoder_event(planned(job), runner)
     started = tasks(runner)
     order = ["c2", "audio", "c0", "c2", "c1", "c1", "audio"]
+    [finish] = started["finish"]
 
     outcomes = [handle_transcoder_event(task_event(started[name][0], "task_done"), runner)
                 for name in order]
+    playable = [handle_transcoder_event(event, runner) for event in (
+        playable_event(started["c0"][0]), playable_event(finish), playable_event(finish))]
 
     assert outcomes == ["progress", "progress", "progress", "ignored: stale task event",
                         "progress", "ignored: stale task event", "ignored: stale task event"]
-    [finish] = tasks(runner)["finish"]
-    assert finish.arguments(stack)[:1] == ["chunk-finish"]
+    assert playable == ["ignored: c0 sends no playable event", "playable",
+                        "ignored: superseded or told already"]
+    assert MovieModel.get(job.movie_id).status == "playable"
+    assert len(tasks(runner)["finish"]) == 1  # no task's end starts another
     assert finish.run_id == f"{job.run_id}/finish.1"
     assert handle_transcoder_event(ready_event(finish), runner) == "ready"
     assert handle_transcoder_event(ready_event(finish), runner).startswith("ignored")
@@ -242,9 +254,10 @@ def test_a_failed_movie_stops_its_running_tasks_once_and_late_output_goes(
                          reason="the source does not decode cleanly")
 
     assert handle_transcoder_event(corrupt, runner) == "failed"
-    # c0 ended, c1 is the one that failed: the chunk still encoding and the audio stop.
-    expected = sorted((ids[t.run_id], t.run_id) for t in (started["c2"][0],
-                                                         started["audio"][0]))
+    # c0 ended, c1 is the one that failed: the chunk still encoding, the audio and the
+    # finish stop.
+    expected = sorted((ids[t.run_id], t.run_id) for t in (
+        started["c2"][0], started["audio"][0], started["finish"][0]))
     assert sorted(runner.stopped) == expected
 
     late = late_upload(stack, job, "144p/seg_00006.m4s")
@@ -256,7 +269,7 @@ def test_a_failed_movie_stops_its_running_tasks_once_and_late_output_goes(
         runner) == "ignored: stale task event"
     assert sorted(runner.stopped) == expected  # asked once, whatever came after
     assert late not in media_keys(stack, job) and media_keys(stack, job) == []
-    assert len(runner.started) == 1 + 4  # nothing retried or finished
+    assert len(runner.started) == 1 + 5  # nothing retried
 
 
 def test_a_whole_job_retry_stops_the_old_tasks_and_spares_the_new_attempts_files(
@@ -280,7 +293,7 @@ def test_a_whole_job_retry_stops_the_old_tasks_and_spares_the_new_attempts_files
                                               reason="stopped"), runner).startswith(
         "ignored: stale")
     assert sorted(media_keys(stack, job)) == sorted([current, manifest])
-    assert len(runner.stopped) == 4  # the new attempt's tasks run on
+    assert len(runner.stopped) == 5  # the new attempt's tasks run on
     assert TranscodeJobModel.get(job.job_id).state == "running"
 
 

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.catalog.media import presigned_image
+from chalicelib.catalog.playable import playable_movie
 from chalicelib.core.clients import aws_client
 from chalicelib.core.errors import DependencyUnavailable
 from chalicelib.core.settings import MediaDelivery, Settings
@@ -45,8 +46,8 @@ def signing_secret(stack: Settings) -> Iterator[str]:
 def test_a_media_playlist_names_cloudfront_urls_signed_once(stack: Settings,
                                                             signing_secret: str) -> None:
     settings = via_cloudfront(stack, signing_secret)
-    movie = make_playable_movie()
-    [rendition] = [r for r in movie.renditions if r.name == "480p"]
+    movie = playable_movie(make_playable_movie().movie_id)
+    [rendition] = [r for r in movie.rungs if r.name == "480p"]
 
     text = delivery.media_playlist(settings, movie, str(rendition.playlist_key))
 
@@ -60,8 +61,8 @@ def test_a_media_playlist_names_cloudfront_urls_signed_once(stack: Settings,
 def test_segments_sprites_and_images_go_through_cloudfront(stack: Settings,
                                                            signing_secret: str) -> None:
     settings = via_cloudfront(stack, signing_secret)
-    movie = make_playable_movie()
-    [rendition] = [r for r in movie.renditions if r.name == "720p"]
+    movie = playable_movie(make_playable_movie().movie_id)
+    [rendition] = [r for r in movie.rungs if r.name == "720p"]
 
     segment = delivery.segment_url(settings, movie, str(rendition.playlist_key),
                                    "segment_001.ts")
@@ -75,8 +76,8 @@ def test_segments_sprites_and_images_go_through_cloudfront(stack: Settings,
 
 
 def test_a_secret_without_a_key_is_a_dependency_failure(stack: Settings) -> None:
-    movie = make_playable_movie()
+    movie = playable_movie(make_playable_movie().movie_id)
     for secret in stored_secret("not a PEM key"):
         with pytest.raises(DependencyUnavailable, match="no RSA private key"):
             delivery.segment_url(via_cloudfront(stack, secret), movie,
-                                 str(movie.renditions[0].playlist_key), "segment_000.ts")
+                                 str(movie.rungs[0].playlist_key), "segment_000.ts")

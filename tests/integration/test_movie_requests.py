@@ -3,6 +3,7 @@ the transcode pipeline, against the emulator with a fake TMDb and a source serve
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,17 +12,34 @@ from typing import Any
 import pytest
 
 from chalicelib.catalog import transcoding
+from chalicelib.catalog.inputs import MovieEdit
 from chalicelib.catalog.movies import update_movie
 from chalicelib.catalog.requested import movie_for_tmdb
 from chalicelib.core import envvars
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings, get_settings, reload_settings
 from chalicelib.movie_requests import ledger, loop, service, steps
-from chalicelib.movie_requests.models import RequestRecord, quota_key
+from chalicelib.movie_requests.acquire_tasks import AcquireTask
+from chalicelib.movie_requests.inputs import MovieWish
+from chalicelib.movie_requests.models import QuotaRecord, RequestRecord, quota_key
+from chalicelib.transcode.chunk_tasks import ChunkTask
+from chalicelib.transcode.jobs import TranscodeJob
+from chalicelib.transcode.outcomes import announce_transcoded
+from chalicelib.transcode.runners import EcsRunner
 from tests.support.api import Browser
 from tests.support.catalog import token_headers
 from tests.support.factories import TestAccount, inbox, make_account
-from tests.support.movie_requests import MP4_HEAD, RequestWorld, request_world, run_request_loop
+from tests.support.movie_requests import (
+    MP4_HEAD,
+    RequestWorld,
+    request_world,
+    run_request_loop,
+    run_request_loop_until_settled_from,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "transcoder"))
+
+from transcoder.cli import build_parser
 
 
 @pytest.fixture
@@ -56,7 +74,7 @@ def approve_and_run(browser: Browser, admin: dict[str, str], request_id: str,
 
 
 def open_count(user_id: str) -> int:
-    return int(RequestRecord.get(quota_key(user_id), consistent_read=True).open_count or 0)
+    return int(QuotaRecord.get(quota_key(user_id), consistent_read=True).open_count or 0)
 
 
 def test_parallel_requests_for_one_movie_are_one_request_with_every_requester(
@@ -68,7 +86,7 @@ def test_parallel_requests_for_one_movie_are_one_request_with_every_requester(
 
     def ask_at_once(user: TestAccount) -> None:
         barrier.wait()
-        asked.append(service.request_movie(user.user_id, {"tmdb_id": 603}))
+        asked.append(service.request_movie(user.user_id, MovieWish(tmdb_id=603)))
 
     threads = [threading.Thread(target=ask_at_once, args=(u,))
                for u in [*users, users[0], users[0]]]
@@ -122,7 +140,7 @@ def test_a_movie_already_ready_is_a_409_naming_it(
     browser: Browser, world: RequestWorld, admin: dict[str, str]
 ) -> None:
     imported = browser.post("/api/admin/videos/import/", {"tmdb_id": 603}, headers=admin)
-    update_movie(imported.json_body["movie_id"], {"status": "ready"})
+    update_movie(imported.json_body["movie_id"], MovieEdit(status="ready"))
 
     answer = browser.post("/api/requests/", {"tmdb_id": 603},
                           headers=token_headers(browser, make_account()))
@@ -245,8 +263,8 @@ def test_a_ready_movie_mails_each_requester_once_and_fills_their_list(
     published = transcoding.publish_version(movie_id, "v1", {
         "master_playlist_key": f"videos/{movie_id}/v1/master.m3u8", "renditions": []})
     assert published.request_id == request_id
-    steps.announce_settled(request_id, "ready")
-    steps.announce_settled(request_id, "ready")  # redelivered
+    announce_transcoded(movie_id, request_id, "ready")  # which movie requests subscribe to
+    announce_transcoded(movie_id, request_id, "ready")  # redelivered
     run_request_loop()
     steps.announce_settled(request_id, "ready")  # and again, later
     run_request_loop()
@@ -366,3 +384,167 @@ def test_an_ingest_bucket_object_is_found_and_copied(
     finally:
         s3.delete_object(Bucket=ingest, Key="603.mkv")
         s3.delete_bucket(Bucket=ingest)
+
+
+def test_a_large_source_is_acquired_by_a_task_that_reports_back(
+    browser: Browser, world: RequestWorld, admin: dict[str, str], stack: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`python -m transcoder acquire` by the local runner, as ECS would run it: the source
+    is over the (tiny) threshold, so no byte of it passes through the handler."""
+    configure(monkeypatch, {envvars.SOURCE_TASK_ABOVE_BYTES: "1000"})
+    body = MP4_HEAD + bytes(range(256)) * 64
+    url = world.serve("matrix.mp4", body)
+    request_id = ask(browser, make_account(), {"tmdb_id": 603})["request_id"]
+
+    approve_and_run(browser, admin, request_id, url)
+    handed = ledger.get_request(request_id)
+    request = run_request_loop_until_settled_from(request_id, "acquiring")
+
+    assert (handed.state, handed.acquire_run) == ("acquiring", f"acquire-{request_id}.1")
+    assert request.state == "transcoding", request.reason
+    assert (request.timeline or [])[-1].note == f"{len(body)} bytes acquired by a task"
+    landed = aws_client("s3").get_object(Bucket=stack.buckets.uploads,
+                                         Key=f"videos/{request.movie_id}/source.mp4")
+    assert landed["Body"].read() == body
+    assert landed["ContentType"] == "video/mp4"
+
+
+class SilentRunner:
+    """A TaskRunner whose tasks never run, so never report: they died at once."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.stopped: list[tuple[str, str]] = []
+
+    def start(self, job: TranscodeJob) -> str:
+        self.started.append(job.run_id)
+        return f"silent:{len(self.started)}"
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        self.stopped.append((task_id, run_id))
+
+
+def check_of(request: RequestRecord) -> str:
+    """The deadline check the request waits for, as the queue delivers it once due."""
+    return steps.Step(steps.ACQUIRE_DEADLINE, request.request_id, run_id=str(request.acquire_run),
+                      due=int(request.acquire_check_due or 0)).body()
+
+
+def test_an_acquire_task_that_dies_unheard_is_retried_then_fails_the_request(
+    browser: Browser, world: RequestWorld, admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(monkeypatch, {envvars.SOURCE_TASK_ABOVE_BYTES: "1000",
+                            envvars.REQUESTS_MAX_ATTEMPTS: "2"})
+    url = world.serve("matrix.mp4", MP4_HEAD + bytes(4000))
+    user = make_account()
+    request_id = ask(browser, user, {"tmdb_id": 603})["request_id"]
+    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
+                 headers=admin)
+    loop.run_step(steps.Step(steps.CATALOG, request_id).body())
+    runner, now = SilentRunner(), 1_000_000.0
+    first = f"acquire-{request_id}.1"
+
+    loop.run_step(steps.Step(steps.ACQUIRE, request_id).body(), runner=runner,
+                  clock=lambda: now)
+    assert "has it" in loop.run_step(steps.Step(steps.ACQUIRE, request_id).body(),
+                                     runner=runner)  # redelivered: no second task
+    watched = ledger.get_request(request_id)
+    early = loop.run_step(check_of(watched), runner=runner, clock=lambda: now + 1)
+    retried = loop.run_step(check_of(watched), runner=runner,
+                            clock=lambda: float(watched.acquire_deadline or 0))
+    again = ledger.get_request(request_id)
+    late = loop.run_step(steps.Step(steps.ACQUIRED, request_id, run_id=first, bytes=9).body(),
+                         runner=runner)
+    given_up = loop.run_step(check_of(again), runner=runner,
+                             clock=lambda: float(again.acquire_deadline or 0) + 1)
+
+    assert early.startswith("watching")  # not due yet: the check waits on
+    assert runner.started == [first, f"acquire-{request_id}.2"]
+    assert runner.stopped == [("silent:1", first), ("silent:2", f"acquire-{request_id}.2")]
+    assert retried.startswith("retrying after: no word from the acquire task")
+    assert late.startswith("ignored")  # the first run no longer has the request
+    assert given_up.startswith("failed: gave up after 2 attempts: no word from the acquire")
+    request = ledger.get_request(request_id)
+    assert request.state == "failed"
+    assert "gave up after 2 attempts" in (request.reason or "")
+    assert [m for m in inbox(user.email) if "could not get" in m.subject] != []
+    assert open_count(user.user_id) == 0
+
+
+def test_an_acquire_task_that_reports_a_permanent_failure_fails_the_request_at_once(
+    browser: Browser, world: RequestWorld, admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(monkeypatch, {envvars.SOURCE_TASK_ABOVE_BYTES: "1000"})
+    url = world.serve("matrix.mp4", MP4_HEAD + bytes(4000))
+    request_id = ask(browser, make_account(), {"tmdb_id": 603})["request_id"]
+    browser.post(f"/api/admin/requests/{request_id}/approve/", {"source_url": url},
+                 headers=admin)
+    loop.run_step(steps.Step(steps.CATALOG, request_id).body())
+    runner = SilentRunner()
+    loop.run_step(steps.Step(steps.ACQUIRE, request_id).body(), runner=runner)
+    run_id = f"acquire-{request_id}.1"
+
+    retried = loop.run_step(steps.Step(
+        steps.ACQUIRE_FAILED, request_id, run_id=run_id, reason="the link dropped",
+        retryable=True).body(), runner=runner)
+    failed = loop.run_step(steps.Step(
+        steps.ACQUIRE_FAILED, request_id, run_id=f"acquire-{request_id}.2",
+        reason=f"The source {url} answered HTTP 410.").body(), runner=runner)
+
+    assert retried.startswith("retrying after: the link dropped")
+    assert failed == f"failed: The source {url} answered HTTP 410."
+    request = ledger.get_request(request_id)
+    assert (request.state, request.reason) == ("failed", f"The source {url} answered HTTP 410.")
+
+
+class RecordingEcs:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def run_task(self, **call: Any) -> dict[str, Any]:
+        self.calls.append(call)
+        return {"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:1:task/c/t1"}], "failures": []}
+
+
+def test_on_ecs_the_acquire_task_gets_its_own_size_and_a_command_the_image_reads(
+    stack: Settings, world: RequestWorld, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(monkeypatch, {envvars.ACQUIRE_TASK_CPU: "512", envvars.ACQUIRE_TASK_MEMORY: "1024"})
+    settings = get_settings()
+    request = RequestRecord("r1", movie_id="m1", source="https://studio.example/603.mkv?sig=1")
+    ecs = RecordingEcs()
+
+    EcsRunner(settings, ecs).start(AcquireTask.of(request, 2, settings.buckets.uploads))
+
+    [call] = ecs.calls
+    overrides = call["overrides"]
+    [container] = overrides["containerOverrides"]
+    assert (overrides["cpu"], overrides["memory"]) == ("512", "1024")
+    assert (container["cpu"], container["memory"]) == (512, 1024)
+    args = build_parser().parse_args(container["command"])
+    assert (args.url, args.bucket, args.key, args.job_id, args.request_id) == (
+        "https://studio.example/603.mkv?sig=1", settings.buckets.uploads,
+        "videos/m1/source.mkv", "acquire-r1.2", "r1")
+    assert args.events_queue_url.endswith(settings.queues.movie_requests)
+
+
+@pytest.mark.parametrize("size", [("", ""), ("2048", "4096")], ids=["default", "set"])
+def test_chunk_tasks_take_the_definitions_size_unless_the_settings_give_one(
+    stack: Settings, world: RequestWorld, monkeypatch: pytest.MonkeyPatch,
+    size: tuple[str, str],
+) -> None:
+    cpu, memory = size
+    overridden = {"cpu": cpu, "memory": memory} if cpu else {}
+    configure(monkeypatch, {envvars.TRANSCODE_CHUNK_TASK_CPU: cpu,
+                            envvars.TRANSCODE_CHUNK_TASK_MEMORY: memory})
+    job = TranscodeJob("j1", 1, "m1", "v1", stack.buckets.uploads, "videos/m1/a.mp4")
+    ecs = RecordingEcs()
+
+    EcsRunner(get_settings(), ecs).start(ChunkTask.of(job, "c0", 1, ("chunk",)))
+
+    [call] = ecs.calls
+    assert {k: v for k, v in call["overrides"].items() if k != "containerOverrides"} == \
+        overridden

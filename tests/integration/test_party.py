@@ -15,12 +15,12 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.core import envvars
-from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import get_settings, reload_settings
 from chalicelib.party import service
 from chalicelib.party.models import PartyModel
 from chalicelib.party.rules import KEEP_OVER_SECONDS, PartyEnded
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import TestAccount, make_account
 from tests.support.hls import make_playable_movie

@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.auth.models import UserModel
-from chalicelib.core.dynamo import counting_dynamodb_calls
+from chalicelib.core.contract import to_json
 from chalicelib.core.errors import NotFound
 from chalicelib.core.settings import Settings
 from chalicelib.playback import devices, plans
 from chalicelib.playback.devices import MAX_DEVICES, DeviceLimitReached
 from chalicelib.playback.models import PLANS_SCOPE, DeviceModel, PlanModel
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import token_headers
 from tests.support.factories import DEFAULT_PASSWORD, TestAccount, make_account
 from tests.support.playback import make_device, make_plan, put_on_plan
@@ -259,7 +260,7 @@ def test_a_device_is_registered_listed_and_removed(
         "id": "tv-living-room", "name": "Living room", "device_type": "tv"}
     assert body["created_at"] == body["updated_at"]
     assert browser.get("/api/device/", headers=headers).json_body == [body]
-    assert devices.get_device(account.user_id, "tv-living-room").public() == body
+    assert to_json(devices.get_device(account.user_id, "tv-living-room").public()) == body
 
     assert browser.delete("/api/device/tv-living-room/", headers=headers).status_code == 204
     assert browser.delete("/api/device/tv-living-room/", headers=headers).status_code == 404

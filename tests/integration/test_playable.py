@@ -22,8 +22,8 @@ from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.models import TranscodeJobModel
-from chalicelib.transcode.runners import LocalProcessRunner
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
+from devstack.task_runners import LocalProcessRunner
 from tests.support.api import Browser
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import TestAccount, make_account, make_admin

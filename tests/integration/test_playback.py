@@ -9,12 +9,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.errors import Conflict
 from chalicelib.core.settings import Settings
 from chalicelib.playback import service
+from chalicelib.playback.inputs import StartPlayback, WatchPosition
 from chalicelib.playback.models import DeviceModel
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import TestAccount, make_account, make_admin
 from tests.support.hls import make_playable_movie
@@ -145,19 +146,19 @@ def test_a_silent_session_frees_its_slot_when_the_lease_runs_out(
     movie = make_playable_movie()
     phone, tablet = device(browser, headers), device(browser, headers)
     clock = FakeClock()
-    first = service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                                     "device_id": phone}, clock=clock)
+    first = service.start_playback(account.user_id, StartPlayback(movie_id=movie.movie_id,
+                                                                   device_id=phone), clock=clock)
     with pytest.raises(Conflict):
-        service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                                 "device_id": tablet}, clock=clock)
+        service.start_playback(account.user_id, StartPlayback(movie_id=movie.movie_id,
+                                                              device_id=tablet), clock=clock)
 
     clock.now += 91  # past the 90 s lease without a heartbeat
-    service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                             "device_id": tablet}, clock=clock)
+    service.start_playback(account.user_id, StartPlayback(movie_id=movie.movie_id,
+                                                          device_id=tablet), clock=clock)
 
     with pytest.raises(Exception, match=r"ended|ran out"):
-        service.heartbeat(account.user_id, {"watch_session_id": first.session.session_id,
-                                            "position": 3}, clock=clock)
+        service.heartbeat(account.user_id, WatchPosition(
+            watch_session_id=first.session.session_id, position=3), clock=clock)
 
 
 def test_thirty_parallel_starts_against_a_limit_of_two(
@@ -176,8 +177,8 @@ def test_thirty_parallel_starts_against_a_limit_of_two(
 
     def attempt(device_id: str) -> str:
         try:
-            service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                                     "device_id": device_id})
+            service.start_playback(account.user_id, StartPlayback(movie_id=movie.movie_id,
+                                                                   device_id=device_id))
         except Conflict:
             return "409"
         return "201"

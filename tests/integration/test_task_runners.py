@@ -1,5 +1,5 @@
 """The TaskRunner adapters: ECS RunTask and StopTask (against moto's ECS) and the local
-process, started and stopped."""
+process, started and stopped; and the runner a setting names, as registered."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ import pytest
 from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
-from chalicelib.transcode.runners import EcsRunner, LocalProcessRunner, task_runner
+from chalicelib.transcode.runners import EcsRunner, register_runner, task_runner
 from cloud import names
 from cloud.package import stage_environment
 from devstack.emulator import Emulator, EmulatorKind, start_moto
+from devstack.task_runners import DockerRunner, LocalProcessRunner
 from tests.support.cloud import FakeStack, api_shape, stage_merge_template
 from tests.support.network import free_port
 
@@ -88,6 +89,43 @@ def test_ecs_runtask_starts_the_packaged_task_definition_with_the_job_as_its_com
     [stopped] = ecs.describe_tasks(cluster="reelstack-dev-transcoders", tasks=[task_arn])["tasks"]
     assert stopped["desiredStatus"] == "STOPPED"
     assert stopped["stoppedReason"] == "reelstack: job1.2 is no longer needed"
+
+
+class RecordingRunner:
+    """A runner a test registers: it starts nothing, and says what it was asked."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.started: list[str] = []
+
+    def start(self, job: TranscodeJob) -> str:
+        self.started.append(job.run_id)
+        return f"recorded:{job.run_id}"
+
+    def stop(self, task_id: str, run_id: str) -> None:
+        pass
+
+
+def _running(settings: Settings, runner: str) -> Settings:
+    return dataclasses.replace(
+        settings, transcoding=dataclasses.replace(settings.transcoding, runner=runner))
+
+
+def test_the_runner_a_setting_names_is_the_one_registered_under_that_name(
+    deployed_stack: Settings,
+) -> None:
+    stack = deployed_stack  # nothing is written: nothing to empty after
+    register_runner("recording", RecordingRunner)
+
+    runner = task_runner(_running(stack, "recording"))
+
+    assert isinstance(runner, RecordingRunner)
+    assert runner.start(JOB) == "recorded:job1.2"
+    # The local stack's runners, registered by it (here by tests/conftest.py) and not
+    # by the package, which knows the ECS one only.
+    assert isinstance(task_runner(_running(stack, "local")), LocalProcessRunner)
+    assert isinstance(task_runner(_running(stack, "docker")), DockerRunner)
+    with pytest.raises(ValueError, match="REELSTACK_TRANSCODE_RUNNER must be one of ecs, "):
+        task_runner(_running(stack, "kubernetes"))
 
 
 def test_a_local_transcoder_that_dies_is_reported_for_it(stack: Settings, tmp_path: Path) -> None:

@@ -24,15 +24,16 @@ from chalicelib.auth.admission import admit
 from chalicelib.auth.jwt_tokens import TokenKind, issue
 from chalicelib.auth.models import UserModel
 from chalicelib.catalog import reviews
+from chalicelib.catalog.inputs import NewReview
 from chalicelib.catalog.models import ReviewModel, WatchlistModel
-from chalicelib.core.clients import listening, sqs
-from chalicelib.core.dynamo import counting_dynamodb_calls
+from chalicelib.core.clients import sqs
 from chalicelib.core.errors import TooManyRequests, Unauthorized
 from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
-from chalicelib.movie_requests.models import RequestRecord
+from chalicelib.movie_requests.models import RequesterRecord
 from chalicelib.playback.models import DeviceModel, ProgressModel, StreamSlotModel
 from tests.support.api import Browser, bearer
+from tests.support.aws_calls import counting_dynamodb_calls, listening
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import (
     DEFAULT_PASSWORD,
@@ -105,7 +106,7 @@ def test_a_deleted_accounts_token_stops_working_at_once(
         UserModel.get(account.user_id, consistent_read=True)
     assert list(WatchlistModel.query(account.user_id)) == []
     assert list(DeviceModel.query(account.user_id)) == []
-    assert list(RequestRecord.requester_index.query(account.user_id)) == []
+    assert list(RequesterRecord.requester_index.query(account.user_id)) == []
 
 
 def test_a_token_whose_account_is_gone_is_401_after_a_restart_too(browser: Browser,
@@ -403,7 +404,7 @@ def test_reviews_show_the_chosen_display_name_never_the_address(browser: Browser
 
 def test_a_review_stored_with_the_local_part_shows_the_display_name(browser: Browser) -> None:
     account, movie = make_account(), make_movie("Old review")
-    reviews.add_review(movie.movie_id, account.user_id, {"rating": 5})
+    reviews.add_review(movie.movie_id, account.user_id, NewReview(rating=5))
     local_part = account.email.partition("@")[0]
     ReviewModel(movie.movie_id, account.user_id).update(  # as earlier versions wrote it
         actions=[ReviewModel.author.set(local_part)])

@@ -22,8 +22,7 @@ from chalice.app import Chalice, SQSEvent
 from chalicelib.catalog.models import MovieModel
 from chalicelib.core import envvars, idempotency
 from chalicelib.core.batches import BatchResponse, each_message
-from chalicelib.core.clients import aws_client, listening, queue_url
-from chalicelib.core.dynamo import counting_dynamodb_calls
+from chalicelib.core.clients import aws_client, queue_url
 from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings, reload_settings
 from chalicelib.transcode.deadlines import DeadlineCheck
@@ -31,6 +30,7 @@ from chalicelib.transcode.models import TranscodeJobModel
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from chalicelib.transcode.uploads import uploaded_objects
 from devstack.dispatcher import QueuePoller, subscriptions
+from tests.support.aws_calls import counting_dynamodb_calls, listening
 from tests.support.catalog import make_movie
 from tests.support.iam import DeployedPolicies, recording_aws_calls
 from tests.support.uploads import (

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from chalice.test import HTTPResponse
 
-from chalicelib.core.dynamo import counting_dynamodb_calls
+from chalicelib.core.contract import decode
 from chalicelib.core.errors import InvalidInput, TooManyRequests
 from chalicelib.core.settings import Settings
 from chalicelib.playback import devices, service
 from chalicelib.playback.devices import MAX_DEVICES, DeviceLimitReached
+from chalicelib.playback.inputs import NewDevice, StartPlayback, WatchPosition
 from chalicelib.playback.models import (
     DEVICE_COUNT_PREFIX,
     DeviceCountModel,
@@ -28,6 +29,7 @@ from chalicelib.playback.models import (
 from chalicelib.playback.sessions import SessionRef
 from devstack.emulator import Emulator, EmulatorKind
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import token_headers
 from tests.support.factories import TestAccount, make_account
 from tests.support.hls import make_playable_movie
@@ -208,8 +210,8 @@ def test_a_burst_of_registrations_keeps_exactly_the_limit(stack: Settings, burst
 
     def register(number: int) -> str:
         try:
-            devices.register_device(account.user_id, {
-                "device_id": f"racer-{number}", "name": "Racer", "device_type": "phone"})
+            devices.register_device(account.user_id, NewDevice(
+                device_id=f"racer-{number}", name="Racer", device_type="phone"))
         except DeviceLimitReached:
             return "409"
         return "201"
@@ -269,12 +271,12 @@ def test_heartbeats_sooner_than_half_the_interval_are_refused(stack: Settings) -
     account, movie = make_account(), make_playable_movie()
     make_device(account.user_id, "tv")
     clock = FakeClock()
-    session = service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                                       "device_id": "tv"}, clock=clock).session
+    session = service.start_playback(account.user_id, StartPlayback(
+        movie_id=movie.movie_id, device_id="tv"), clock=clock).session
 
     def beat(position: float) -> None:
-        service.heartbeat(account.user_id, {"watch_session_id": session.session_id,
-                                            "position": position}, clock=clock)
+        service.heartbeat(account.user_id, WatchPosition(
+            watch_session_id=session.session_id, position=position), clock=clock)
 
     clock.now += 1
     beat(1)  # the first one may come at once (a player that beats on start)
@@ -320,13 +322,13 @@ def test_a_position_that_is_no_finite_number_of_seconds_is_400(
 ) -> None:
     account, movie = make_account(), make_playable_movie()
     make_device(account.user_id, "tv")
-    session = service.start_playback(account.user_id, {"movie_id": movie.movie_id,
-                                                       "device_id": "tv"}).session
+    session = service.start_playback(account.user_id, StartPlayback(
+        movie_id=movie.movie_id, device_id="tv")).session
     body = {"watch_session_id": session.session_id, "position": position}
 
     for call in (service.heartbeat, service.stop_playback):
         with pytest.raises(InvalidInput) as refused:
-            call(account.user_id, body)
+            call(account.user_id, decode(WatchPosition, body))
         assert refused.value.details["field"] == "position"
 
     assert ProgressModel.get(account.user_id, movie.movie_id).position == 0

@@ -19,11 +19,11 @@ from chalicelib.catalog import movies, service
 from chalicelib.catalog.models import ListingModel, MovieModel
 from chalicelib.core import envvars
 from chalicelib.core.clients import aws_client
-from chalicelib.core.dynamo import counting_dynamodb_calls
 from chalicelib.core.settings import Settings, reload_settings
 from devstack.deploy import delete_stack, deploy_stack
 from devstack.emulator import Emulator
 from tests.support.api import Browser
+from tests.support.aws_calls import counting_dynamodb_calls
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import make_account, make_admin
 from tests.support.hls import make_playable_movie
@@ -94,7 +94,7 @@ def test_every_videoflix_path_takes_the_integer_and_still_the_hex_id(page: Spa) 
 def test_paths_of_the_api_take_the_integer_too(browser: Browser) -> None:
     movie = make_playable_movie("Numbered Everywhere")
     viewer = token_headers(browser, make_account())
-    number = movies.detail_shape(movie)["id"]
+    number = movies.detail_shape(movie).id
 
     added = browser.request("PUT", f"/api/watchlist/{number}/", {}, headers=viewer)
     assert added.status_code == 200 and added.json_body["movie_id"] == movie.movie_id
@@ -124,7 +124,7 @@ def test_playback_starts_from_the_integer(browser: Browser, as_json: type) -> No
     movie = make_playable_movie("Started By Number")
     account = make_account()
     make_device(account.user_id, "tv")
-    number = movies.detail_shape(movie)["id"]
+    number = movies.detail_shape(movie).id
 
     started = browser.post("/api/playback/start/",
                            {"movie_id": as_json(number), "device_id": "tv"},

@@ -148,12 +148,30 @@ def running_dev_stack(project_root: Path, log: Path, prefix: str,
             process.wait(timeout=20)
 
 
-def command_lines() -> Iterator[tuple[int, list[bytes]]]:
-    """Every process this user can see, with its arguments (read from /proc)."""
+def command_lines(under: int | None = None) -> Iterator[tuple[int, list[bytes]]]:
+    """The processes this user can see, with their arguments (read from /proc); with
+    `under`, only that process's descendants, so that a test killing "the transcoder's
+    ffmpeg" never finds one that another test run on the same machine started."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
+            continue
+        if under is not None and not _descends(int(entry.name), under):
             continue
         try:
             yield int(entry.name), (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:  # gone meanwhile
             continue
+
+
+def _descends(pid: int, ancestor: int) -> bool:
+    for _ in range(64):  # a bound: a pid reused meanwhile cannot make the walk loop
+        if pid == ancestor:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            # The parent is the field after the parenthesised command, which may hold spaces.
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False

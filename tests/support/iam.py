@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from chalicelib.core.clients import aws_client, listening
+from chalicelib.core.clients import aws_client
 from chalicelib.core.dynamo import dynamodb_clients
 from chalicelib.core.logs import current_function
 from chalicelib.core.settings import Settings
@@ -23,6 +23,7 @@ from cloud.access import FUNCTIONS
 from cloud.policies import function_policy
 from cloud.stack import NAME_PROPERTY, StackResources
 from devstack.deploy import load_template
+from tests.support.aws_calls import listening
 from tests.support.cloud import FakeStack
 
 ACCOUNT = "123456789012"

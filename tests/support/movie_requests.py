@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.core.settings import get_settings, reload_settings
+from chalicelib.movie_requests import ledger
+from chalicelib.movie_requests.models import RequestRecord
 from devstack.fake_tmdb import FakeTmdb
 from devstack.source_server import SourceServer
 from tests.support.factories import drain_queue
@@ -53,3 +56,17 @@ def run_request_loop(*, allow_failures: bool = False) -> int:
         if not handled:
             return total
         total += handled
+
+
+def run_request_loop_until_settled_from(request_id: str, state: str,
+                                        seconds: float = 60.0) -> RequestRecord:
+    """Run the loop while the request is still `state` (a task of its own is at work and
+    reports on the queue); the request once it has moved on. A generous bound, polled."""
+    give_up = time.monotonic() + seconds
+    while True:
+        run_request_loop()
+        request = ledger.get_request(request_id)
+        if request.state != state:
+            return request
+        assert time.monotonic() < give_up, f"the request is still {state} after {seconds} s"
+        time.sleep(0.2)

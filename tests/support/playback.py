@@ -6,8 +6,10 @@ import itertools
 
 from chalicelib.auth import service
 from chalicelib.auth.accounts import Account
+from chalicelib.core.contract import decode
 from chalicelib.playback import devices, plans
 from chalicelib.playback.devices import Device
+from chalicelib.playback.inputs import NewDevice, NewPlan
 from chalicelib.playback.plans import Plan
 
 _numbers = itertools.count(1)
@@ -19,7 +21,7 @@ def make_plan(plan_id: str | None = None, *, name: str | None = None, max_stream
     body: dict[str, object] = {"plan_id": plan_id or f"plan-{number}",
                                "name": name or f"Plan {number}", "max_streams": max_streams,
                                "max_resolution": max_resolution, "price_cents": price_cents}
-    return plans.create_plan(body)
+    return plans.create_plan(decode(NewPlan, body))
 
 
 def put_on_plan(user_id: str, plan_id: str) -> Account:
@@ -31,4 +33,4 @@ def make_device(user_id: str, device_id: str | None = None, *, name: str | None 
     number = next(_numbers)
     body = {"device_id": device_id or f"device-{number}", "name": name or f"Device {number}",
             "device_type": device_type}
-    return devices.register_device(user_id, body).device
+    return devices.register_device(user_id, decode(NewDevice, body)).device

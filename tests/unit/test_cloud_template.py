@@ -115,10 +115,13 @@ def test_the_transcoder_task_reads_sources_writes_media_and_reports_nothing_more
     granted = {(tuple(s["Action"]), json.dumps(s["Resource"]))
                for s in policy["PolicyDocument"]["Statement"]}
     assert granted == {
-        (("s3:GetObject",), '[{"Fn::Sub": "${UploadsBucket.Arn}/videos/*"}]'),
+        # PutObject and multipart: `acquire` streams a requested movie's source there.
+        (("s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts",
+          "s3:PutObject"), '[{"Fn::Sub": "${UploadsBucket.Arn}/videos/*"}]'),
         (("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListMultipartUploadParts",
           "s3:PutObject"), '[{"Fn::Sub": "${MediaBucket.Arn}/videos/*"}]'),
-        (("sqs:SendMessage",), '[{"Fn::GetAtt": ["TranscodeEventsQueue", "Arn"]}]'),
+        (("sqs:SendMessage",), '[{"Fn::GetAtt": ["TranscodeEventsQueue", "Arn"]}, '
+                               '{"Fn::GetAtt": ["MovieRequestsQueue", "Arn"]}]'),
     }
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "ecs-tasks.amazonaws.com"}

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 from unittest.mock import Mock
 
 import pytest
 import requests
+from msgspec import Meta
 
 from chalicelib.catalog import tmdb as tmdb_module
-from chalicelib.catalog.importer import tmdb_id_of
+from chalicelib.catalog.inputs import tmdb_id_of
 from chalicelib.catalog.tmdb import TmdbClient
 from chalicelib.core import validation
+from chalicelib.core.contract import Model, decode
 from chalicelib.core.errors import InvalidInput
 from chalicelib.core.paging import page_request
 from chalicelib.core.settings import Settings
+from chalicelib.core.validation import Check
 from chalicelib.movie_requests.sources import HttpSource
 from chalicelib.transcode.jobs import split_run_id
 from tests.support.fake_tmdb import (  # noqa: F401 - the fixture is used by its name
@@ -125,38 +128,51 @@ def test_a_source_length_in_other_digits_is_streamed_as_undeclared() -> None:
 CONTROL = ["\x00", "\x07", "\x1b[31m", "\x1f", "\x7f", "\x85", "\x9b", "\ud800"]
 
 
+class Texts(Model, frozen=True):
+    """Fields as request models declare them (validation.py's checks)."""
+
+    title: Annotated[str, Meta(max_length=300), Check(validation.plain_text)] | None = None
+    text: Annotated[str, Meta(max_length=2000), Check(validation.prose)] | None = None
+    poster_url: Annotated[str, Meta(max_length=2000), Check(validation.plain_text)] | None = None
+    genres: Annotated[list[validation.PlainText], Meta(max_length=20)] | None = None
+
+
+def checked(**fields: Any) -> Texts:
+    return decode(Texts, fields)
+
+
 @pytest.mark.parametrize("control", CONTROL)
 def test_a_text_field_with_a_control_character_is_a_400(control: str) -> None:
     with pytest.raises(InvalidInput, match="title must not contain control characters"):
-        validation.text({"title": f"Alien{control}"}, "title")
+        checked(title=f"Alien{control}")
 
 
 @pytest.mark.parametrize("line_break", ["\n", "\r\n", "\t"])
 def test_a_one_line_field_holds_no_line_breaks_or_tabs(line_break: str) -> None:
     with pytest.raises(InvalidInput, match="control characters"):
-        validation.text({"title": f"Alien{line_break}Resurrection"}, "title")
+        checked(title=f"Alien{line_break}Resurrection")
 
 
 def test_prose_keeps_its_paragraphs_but_no_other_control() -> None:
     prose = "Line one.\r\n\r\n\tLine two."
 
-    assert validation.text({"text": prose}, "text", multiline=True) == prose.strip()
+    assert checked(text=prose).text == prose.strip()
     with pytest.raises(InvalidInput, match="text must not contain control characters"):
-        validation.text({"text": "Line one.\x00"}, "text", multiline=True)
+        checked(text="Line one.\x00")
 
 
 def test_a_control_character_in_a_url_is_a_400() -> None:
     with pytest.raises(InvalidInput, match="poster_url must not contain control"):
-        validation.url({"poster_url": "https://example.com/\x00.jpg"}, "poster_url")
+        checked(poster_url="https://example.com/\x00.jpg")
 
 
 @pytest.mark.parametrize("items", [["drama", "sci\x00fi"], ["\x1b[2J"]])
 def test_a_list_item_with_a_control_character_is_a_400(items: list[Any]) -> None:
     with pytest.raises(InvalidInput, match="genres must not contain control characters"):
-        validation.string_list({"genres": items}, "genres")
+        checked(genres=items)
 
 
 def test_ordinary_unicode_text_passes() -> None:
     title = "Le Fabuleux Destin d'Amélie Poulain — 東京物語 ²"
 
-    assert validation.text({"title": title}, "title", max_length=300) == title
+    assert checked(title=title).title == title

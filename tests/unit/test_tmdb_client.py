@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.catalog.tmdb import (
-    IMMUTABLE,
-    MAX_IMAGE_BYTES,
-    TmdbClient,
-    TmdbCredit,
-    TmdbSearchResult,
-    copy_images,
-)
+from chalicelib.catalog.tmdb import IMMUTABLE, MAX_IMAGE_BYTES, TmdbClient, copy_images
+from chalicelib.catalog.tmdb_answers import TmdbCredit, TmdbSearchResult
 from chalicelib.core.errors import BadGateway, DependencyUnavailable, InvalidInput, NotFound
 from chalicelib.core.settings import Settings
 from tests.support.fake_tmdb import (  # noqa: F401 - the fixture is used by its name

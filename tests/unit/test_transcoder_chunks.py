@@ -58,7 +58,7 @@ def test_a_forced_count_gives_a_short_first_chunk_and_the_rest_on_segment_starts
     plan = plan_chunks(48.0, 12.0, grid=RAMPED, keyframe_seconds=2, chunk_count=3)
 
     assert [(c.start_seconds, c.end_seconds, c.first_segment, c.segments)
-            for c in plan.chunks] == [(0.0, 14.0, 0, 4), (14.0, 32.0, 4, 3), (32.0, None, 7, 2)]
+            for c in plan.chunks] == [(0.0, 8.0, 0, 3), (8.0, 26.0, 3, 3), (26.0, None, 6, 3)]
     grid_starts = starts(RAMPED, 20)
     for chunk in plan.chunks:
         assert chunk.start_seconds == grid_starts[chunk.first_segment]
@@ -142,6 +142,20 @@ def test_the_first_chunk_is_muxed_as_the_one_pass_ladder(tmp_path: Path) -> None
     assert "-ss" not in command and "+frag_discont" not in " ".join(command)
     assert command[command.index("-output_ts_offset") + 1] == "0.066700"
     assert command[command.index("-i") + 1] == f"file:{tmp_path / 'source.mp4'}"
+    assert "-readrate" not in command
+
+
+def test_chunks_and_the_audio_read_at_the_read_rate_when_given(tmp_path: Path) -> None:
+    source = source_input("https://bucket/source.mp4?sig=1")
+    chunk = video_chunk_command("ffmpeg", source, LADDER, Chunk(1, 14.0, 26.0, 4, 2),
+                                tmp_path, settings=DEFAULT_SETTINGS, source_seconds=40.0,
+                                shift_seconds=0.0, read_rate=2.0)
+    audio = audio_command("ffmpeg", source, LADDER, tmp_path, settings=DEFAULT_SETTINGS,
+                          shift_seconds=0.0, read_rate=2.0)
+
+    for command in (chunk, audio):  # an input option: before the source
+        assert command[command.index("-readrate") + 1] == "2"
+        assert command.index("-readrate") < command.index("-i")
 
 
 def test_the_audio_is_encoded_once_from_the_whole_source(tmp_path: Path) -> None:

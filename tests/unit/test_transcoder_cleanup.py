@@ -23,6 +23,7 @@ sys.path.insert(0, str(TRANSCODER_DIR))
 from transcoder.workspace import make_workspace, process_start, sweep_abandoned  # noqa: E402
 
 from devstack.ffmpeg import ffmpeg_binary  # noqa: E402
+from devstack.transcoder_process import transcoder_pythonpath  # noqa: E402
 
 FFMPEG = ffmpeg_binary()
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="no ffmpeg (make install)")
@@ -86,7 +87,7 @@ class RunningJob:
         assert FFMPEG is not None
         self.process = subprocess.Popen(
             [sys.executable, "-c", ENDLESS_JOB, FFMPEG, str(work_dir)],
-            env={**os.environ, "PYTHONPATH": str(TRANSCODER_DIR)},
+            env={**os.environ, "PYTHONPATH": transcoder_pythonpath(TRANSCODER_DIR)},
             stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.workspace = Path(self.process.stdout.readline().strip())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-# The transcoder is its own program (its image holds only containers/transcoder), so it is
+# The transcoder is its own program (its image holds containers/transcoder and chalicelib/contracts), so it is
 # imported from there rather than as part of the Lambda code.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "transcoder"))
 

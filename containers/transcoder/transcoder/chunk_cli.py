@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from transcoder.chunk_audio import audio_plans_from_json
 from transcoder.chunk_encode import encode_audio, encode_video_chunk, measure_muxer_shift
 from transcoder.chunks import Chunk
 from transcoder.errors import JobInterrupted, TranscoderError
@@ -67,6 +68,9 @@ def add_commands(commands: Any) -> None:
     audio = commands.add_parser("chunk-audio", help="encode the whole source's audio once "
                                                     "into HLS (chunked transcode)")
     _common_arguments(audio)
+    audio.add_argument("--audio", type=audio_plans_from_json, default=None,
+                       help="the renditions as JSON (chunk_audio.py; default: the first "
+                            "stream, stereo)")
     audio.set_defaults(command=run_audio)
 
 
@@ -95,7 +99,7 @@ def run_audio(args: argparse.Namespace) -> int:
     return _reporting(lambda report: encode_audio(
         args.source, ladder, args.output_dir, source_seconds=args.source_seconds,
         shift_seconds=_shift(args, ladder.frame_rate), on_progress=report,
-        timeout_seconds=args.timeout))
+        timeout_seconds=args.timeout, audio=args.audio))
 
 
 def _shift(args: argparse.Namespace, frame_rate: float) -> float:

@@ -44,10 +44,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from transcoder.audio_tracks import AudioPlan
 from transcoder.chunks import Chunk, SegmentGrid
 from transcoder.ffmpeg_command import (
     INIT_NAME,
@@ -111,11 +113,13 @@ def video_chunk_command(
     source_seconds: float,
     shift_seconds: float,
     threads: int = 0,
+    read_rate: float | None = None,
 ) -> list[str]:
     """The picture of `chunk` (of a source of `source_seconds`) through every rung, as
     `output_dir/<rung>/` HLS whose segments are numbered from the chunk's first;
     `shift_seconds` is the one-pass muxer's (`parse_muxer_shift`); `threads` is the task's
-    budget, shared among the rungs' x264s by their pixels (0: the cores the task has)."""
+    budget, shared among the rungs' x264s by their pixels (0: the cores the task has);
+    `read_rate` (x real time) paces the reading of the range, as the one pass's."""
     settings = dataclasses.replace(settings, thread_budget=threads)
     first = chunk.start_seconds == 0
     trim = [] if first else ["-ss", f"{chunk.start_seconds:.6f}"]
@@ -123,7 +127,7 @@ def video_chunk_command(
         trim += ["-t", f"{chunk.end_seconds - chunk.start_seconds:.6f}"]
     video_only = dataclasses.replace(ladder, audio=False)
     return [
-        ffmpeg, *_common(threads), *trim, *source.ffmpeg_input(),
+        ffmpeg, *_common(threads), *trim, *source.ffmpeg_input(read_rate),
         "-filter_complex", _range_graph(ladder, chunk),
         *_video_outputs(ladder, settings),
         *([] if first else _keyframe_times(ladder, chunk, settings, source_seconds)),
@@ -176,15 +180,17 @@ def _later_chunk_muxer(ladder: RenditionLadder, chunk: Chunk, output_dir: Path,
 
 
 def audio_command(ffmpeg: str, source: SourceInput, ladder: RenditionLadder,
-                  output_dir: Path, *, settings: EncoderSettings,
-                  shift_seconds: float) -> list[str]:
+                  output_dir: Path, *, settings: EncoderSettings, shift_seconds: float,
+                  read_rate: float | None = None,
+                  audio: Sequence[AudioPlan] | None = None) -> list[str]:
     """The whole source's first audio stream as `output_dir/audio/` HLS, muxed as in the
-    one-pass ladder and shifted as its muxer shifts it (`parse_muxer_shift`)."""
+    one-pass ladder and shifted as its muxer shifts it (`parse_muxer_shift`); `read_rate`
+    as for a chunk."""
     audio_only = dataclasses.replace(ladder, rungs=(), audio=True)
     return [
-        ffmpeg, *_common(0), *source.ffmpeg_input(),
-        *_audio_output(settings), "-output_ts_offset", f"{shift_seconds:.6f}",
-        *_hls_muxer(audio_only, output_dir, settings),
+        ffmpeg, *_common(0), *source.ffmpeg_input(read_rate),
+        *_audio_output(settings, audio), "-output_ts_offset", f"{shift_seconds:.6f}",
+        *_hls_muxer(audio_only, output_dir, settings, audio),
     ]
 
 

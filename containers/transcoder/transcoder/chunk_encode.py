@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
+from transcoder.audio_tracks import AudioPlan
 from transcoder.banner import last_message
 from transcoder.binaries import MediaTools, find_media_tools
 from transcoder.child_process import dies_with_parent
@@ -61,10 +63,12 @@ def encode_video_chunk(
     on_progress: ProgressCallback,
     timeout_seconds: float,
     threads: int = 0,
+    read_rate: float | None = None,
     settings: EncoderSettings = DEFAULT_SETTINGS,
     tools: MediaTools | None = None,
 ) -> None:
-    """Encode `chunk` of `source` (a path or an http(s) URL) into `output_dir/<rung>/`.
+    """Encode `chunk` of `source` (a path or an http(s) URL) into `output_dir/<rung>/`,
+    reading it at `read_rate` x real time when given (tests, demos).
 
     SourceCorrupt (not retryable) when its range decodes with errors, SourceTruncated when
     the source ends inside it; TranscodeFailed (retryable) when ffmpeg fails or is killed.
@@ -74,7 +78,7 @@ def encode_video_chunk(
     command = video_chunk_command(tools.ffmpeg, source_input(source), ladder, chunk,
                                   output_dir, settings=settings, source_seconds=source_seconds,
                                   shift_seconds=shift_seconds,
-                                  threads=threads)
+                                  threads=threads, read_rate=read_rate)
     logger.info("encoding %s", chunk.label)
     _run_whole(command, chunk.seconds(source_seconds), Deadline(timeout_seconds), on_progress)
 
@@ -88,15 +92,19 @@ def encode_audio(
     shift_seconds: float,
     on_progress: ProgressCallback,
     timeout_seconds: float,
+    read_rate: float | None = None,
     settings: EncoderSettings = DEFAULT_SETTINGS,
     tools: MediaTools | None = None,
+    audio: Sequence[AudioPlan] | None = None,
 ) -> None:
-    """Encode the whole source's first audio stream, once, into `output_dir/audio/`: AAC
-    encoded in pieces would start each piece with its own priming and drift."""
+    """Encode the whole source's first audio stream (or every rendition of `audio`), once,
+    into `output_dir/audio/` (and their folders): AAC encoded in pieces would start each
+    piece with its own priming and drift."""
     tools = tools or find_media_tools()
     _empty_folder(output_dir)
     command = audio_command(tools.ffmpeg, source_input(source), ladder, output_dir,
-                            settings=settings, shift_seconds=shift_seconds)
+                            settings=settings, shift_seconds=shift_seconds,
+                            read_rate=read_rate, audio=audio)
     _run_whole(command, source_seconds, Deadline(timeout_seconds), on_progress)
 
 

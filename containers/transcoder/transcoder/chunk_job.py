@@ -6,8 +6,10 @@ chalicelib/transcode/chunk_jobs.py).
 - `chunk`: one chunk's picture through the ladder (chunk_encode.py), read through a
   presigned URL, its segments uploaded under their final names and a manifest of them
   beside (chunk_manifest.py); then `task_done`.
-- `chunk-audio`: the whole source's sound, once; the same way.
-- `chunk-finish`: chunk_finish.py.
+- `chunk-audio`: the whole source's sound, once; the same way, but its segments and its
+  growing playlist go up as they are written: the master waits for the audio's first.
+- `chunk-finish`: started with the others; publishes the chunks as they finish, then
+  joins them (chunk_finish.py, chunk_live.py).
 
 Each task sends `progress` as it goes and ends with one closing event (`task_done`, or
 `ready` for the finish, or `failed` with the reason and whether a retry may help), with
@@ -17,10 +19,14 @@ what it uploaded taken back on a failure; exit statuses as `run`'s.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
 import shutil
 import signal
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +34,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from transcoder.audio_tracks import AudioPlan
+from transcoder.chunk_audio import chunk_audio_plans
 from transcoder.chunk_cli import chunk_from_json, ladder_from_json, ladder_to_json
 from transcoder.chunk_command import one_pass_grid
 from transcoder.chunk_encode import encode_audio, encode_video_chunk, measure_muxer_shift
@@ -46,11 +54,15 @@ from transcoder.events import (
     LoggedEventSink,
     SqsEventSink,
     failed_event,
+    planned_event,
     progress_event,
+    task_done_event,
 )
-from transcoder.ffmpeg_command import AUDIO_NAME, DEFAULT_SETTINGS
+from transcoder.ffmpeg_command import AUDIO_NAME, DEFAULT_SETTINGS, PLAYLIST_NAME
+from transcoder.hls import parse_media_playlist
 from transcoder.ladder import plan_ladder
-from transcoder.probe import probe_source
+from transcoder.probe import probe_source, probe_source_tracks
+from transcoder.progressive import LivePublisher
 from transcoder.publish import Publication
 from transcoder.source import SourceInput
 from transcoder.storage import ObjectStore, S3ObjectStore
@@ -61,7 +73,8 @@ logger = logging.getLogger(__name__)
 URL_MARGIN_SECONDS = 600
 PROGRESS_STEP = 5.0  # percent: N tasks speak at once, so each says a little less often
 EXIT_RETRYABLE, EXIT_SOURCE_FAULT = 1, 2
-PLANNED, TASK_DONE = "planned", "task_done"
+LATER_CHUNK_NICENESS = 10
+READ_URL_SECONDS, READ_TIMEOUT_SECONDS = 600, 60
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,27 @@ class TaskContext:
     workspace: Path
 
     def report(self, percent: float) -> None:
-        _courtesy(self.events, progress_event(self.job, percent, datetime.now(UTC)))
+        self.tell(progress_event(self.job, percent, datetime.now(UTC)))
+
+    def tell(self, event: Event) -> None:
+        """Progress and `playable` are courtesies: a lost one must not stop the work."""
+        _courtesy(self.events, event)
+
+    def read(self, relative: str) -> bytes | None:
+        """An object under the version's prefix, None when it is not (yet) there (the
+        object store uploads; reading goes through a presigned GET, as ffmpeg's does)."""
+        url = self.store.presigned_get(self.args.media_bucket, self.job.prefix + relative,
+                                       READ_URL_SECONDS)
+        try:
+            with urllib.request.urlopen(url, timeout=READ_TIMEOUT_SECONDS) as response:
+                body: bytes = response.read()
+        except urllib.error.HTTPError as error:
+            if error.code in (403, 404):  # 403: S3's answer to a reader who may not list
+                return None
+            raise TranscodeFailed(f"cannot read {relative}: {error}") from error
+        except OSError as error:
+            raise TranscodeFailed(f"cannot read {relative}: {error}") from error
+        return body
 
 
 def add_run_options(run: argparse.ArgumentParser) -> None:
@@ -114,9 +147,8 @@ def plan_instead_of_encoding(args: argparse.Namespace) -> int | None:
         logger.warning("not chunked: %s", error)
         return None
     job = JobIdentity(args.job_id, args.movie_id, args.version)
-    event = {"type": PLANNED, **job.fields(), "chunks": [vars(c) for c in plan.chunks],
-             "ladder": json.loads(ladder_to_json(ladder)), "shift": shift,
-             "duration": info.duration_seconds, "audio": ladder.audio}
+    event = planned_event(job, chunks=plan.chunks, ladder=json.loads(ladder_to_json(ladder)),
+                          shift=shift, duration=info.duration_seconds, audio=ladder.audio)
     _send(_events(args), event)
     return 0
 
@@ -148,8 +180,8 @@ def _task_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the one-pass muxer's shift in seconds")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--work-dir", type=Path, default=None)
-    # The local runner passes the dev stack's read rate to every task; a chunk reads
-    # only its range, and at full speed.
+    # The local runner passes the dev stack's read rate to every task: the chunks and the
+    # audio read at it (a test or a demo can then watch a chunked encode under way).
     parser.add_argument("--read-rate", type=float, default=None, help=argparse.SUPPRESS)
 
 
@@ -183,37 +215,89 @@ def run_task(args: argparse.Namespace, work: Callable[[TaskContext], Event]) -> 
 
 def encode_chunk(task: TaskContext) -> Event:
     args, output = task.args, task.workspace / "chunk"
+    if args.chunk.index > 0:
+        # Chunk 0 makes the movie playable: where tasks share cores (the local stack) the
+        # later ones give way to it (ffmpeg inherits this); alone on its own vCPUs (a
+        # fleet task) a process's niceness changes nothing.
+        os.nice(LATER_CHUNK_NICENESS)
     encode_video_chunk(task.source_url, args.ladder, args.chunk, output,
                        source_seconds=args.source_seconds, shift_seconds=args.shift,
                        on_progress=_stepped(task.report), timeout_seconds=args.timeout,
-                       threads=args.threads)
+                       threads=args.threads, read_rate=args.read_rate)
     variants = {rung.name: describe_variant(output / rung.name, args.chunk.first_segment)
                 for rung in args.ladder.rungs}
     # Only the first chunk's init segment is the one the joined playlists name.
     _publish(task, output, variants, with_init=args.chunk.index == 0,
              name=f"c{args.chunk.index}", chunk=vars(args.chunk))
-    return {"type": TASK_DONE, **task.job.fields()}
+    return task_done_event(task.job)
 
 
 def encode_whole_audio(task: TaskContext) -> Event:
     args, output = task.args, task.workspace / "audio"
-    encode_audio(task.source_url, args.ladder, output, source_seconds=args.source_seconds,
-                 shift_seconds=args.shift, on_progress=_stepped(task.report),
-                 timeout_seconds=args.timeout)
-    variants = {AUDIO_NAME: describe_variant(output / AUDIO_NAME, 0)}
-    _publish(task, output, variants, with_init=True, name=AUDIO_NAME, chunk=None)
-    return {"type": TASK_DONE, **task.job.fields()}
+    # The movie plays once chunk 0 and the audio's first segments are up: a whole film's
+    # sound takes a while, so its segments go up as they come, each time followed by
+    # its growing playlist (chunk_finish.py writes the final one).
+    # Its own publication, never taken back by this task: a retry writes the same bytes
+    # under the same names, and viewers already listening keep what they have (the
+    # catalog takes the version out if the job fails).
+    live = LivePublisher(Publication(task.store, args.media_bucket, task.job.prefix),
+                         task.workspace / "live", on_playable=None)
+    # Every audio rendition (issue 20: one per source stream, a 5.1 one too), each in
+    # the manifest with what the master says of it (chunk_finish.py reads it back).
+    plans = _audio_plans(task)
+    names = [plan.name for plan in plans]
+    live.watch(output, names, DEFAULT_SETTINGS.segment_seconds,
+               listed={name: _listed_already(task, name) for name in names})
+    report = _stepped(task.report)
+
+    def progress(percent: float) -> None:
+        live.check()  # a failed upload ends the encode here, rather than at its end
+        report(percent)
+
+    try:
+        encode_audio(task.source_url, args.ladder, output, source_seconds=args.source_seconds,
+                     shift_seconds=args.shift, on_progress=progress,
+                     timeout_seconds=args.timeout, read_rate=args.read_rate, audio=plans)
+        published = live.finish()
+    except BaseException:
+        live.stop()
+        raise
+    variants = {plan.name: {**describe_variant(output / plan.name, 0),
+                            "plan": dataclasses.asdict(plan)} for plan in plans}
+    _publish(task, output, variants, with_init=True, name=AUDIO_NAME, chunk=None,
+             published=published)
+    return task_done_event(task.job)
+
+
+def _listed_already(task: TaskContext, variant: str) -> int:
+    """Segments the variant's published playlist lists (a retried task's predecessor's)."""
+    body = task.read(f"{variant}/{PLAYLIST_NAME}")
+    try:
+        return len(parse_media_playlist(body.decode()).segments) if body else 0
+    except ValueError:
+        return 0
+
+
+def _audio_plans(task: TaskContext) -> tuple[AudioPlan, ...]:
+    args = task.args
+    info, tracks = probe_source_tracks(SourceInput.at_url(
+        task.source_url, task.store.size(args.source_bucket, args.source_key),
+        args.source_key))
+    return chunk_audio_plans(args.ladder, info, tracks)
 
 
 def _publish(task: TaskContext, output: Path, variants: dict[str, Any], *, with_init: bool,
-             name: str, chunk: dict[str, Any] | None) -> None:
-    """The segments under their final names, then the manifest that lists them."""
+             name: str, chunk: dict[str, Any] | None,
+             published: frozenset[Path] = frozenset()) -> None:
+    """The segments under their final names (but those `published` already), then the
+    manifest that lists them."""
     files = [(output / variant / segment["name"], f"{variant}/{segment['name']}")
              for variant, described in variants.items()
              for segment in described["segments"]]
     if with_init:
         files += [(output / variant / described["init"], f"{variant}/{described['init']}")
                   for variant, described in variants.items()]
+    files = [(path, key) for path, key in files if path not in published]
     manifest = output / "manifest.json"
     manifest.write_text(json.dumps(task_manifest(name, chunk, variants)))
     try:

@@ -1,6 +1,9 @@
 """A chunked transcode on this machine: the audio task and one task per chunk as parallel
 processes (`python -m transcoder.chunk_cli`, what a fleet task runs), each with a share of
-the cores, then the stitch. It stands in for the fleet in the benchmark and the tests.
+the cores, then the stitch; then, as the fleet's finish does, the source's text subtitles cut on the
+joined segments and the measured master, listing every audio rendition the audio task made
+(chunk_audio.py) and every subtitle track. It stands in for the fleet in the benchmark and
+the tests.
 
 A task that fails for a reason a retry may cure (killed, ffmpeg crashed) runs again alone,
 the others going on; one that keeps failing, or fails for the source's sake (a corrupt
@@ -23,10 +26,12 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transcoder.audio_tracks import AudioPlan, SourceTracks
 from transcoder.binaries import MediaTools, find_media_tools
 from transcoder.child_process import dies_with_parent
+from transcoder.chunk_audio import audio_plans_to_json, chunk_audio_plans
 from transcoder.chunk_cli import chunk_to_json, ladder_to_json
-from transcoder.chunk_command import one_pass_grid
+from transcoder.chunk_command import one_pass_grid, source_input
 from transcoder.chunk_encode import measure_muxer_shift
 from transcoder.chunks import DEFAULT_POLICY, ChunkingPolicy, ChunkPlan, plan_chunks
 from transcoder.errors import (
@@ -41,9 +46,13 @@ from transcoder.ffmpeg_command import AUDIO_NAME, DEFAULT_SETTINGS, PLAYLIST_NAM
 from transcoder.ffmpeg_process import Deadline
 from transcoder.hls_output import write_media_playlists
 from transcoder.ladder import RenditionLadder, plan_ladder
+from transcoder.probe import probe_source_tracks
 from transcoder.progress import ProgressCallback
-from transcoder.source import SourceInfo
+from transcoder.results import SubtitleTrack
+from transcoder.source import SourceInfo, SourceInput
 from transcoder.stitch import pieces_of, stitch_rendition
+from transcoder.subtitle_extract import extract_subtitles
+from transcoder.transcode import MASTER_PLAYLIST, folder_video_timing, write_master
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +109,11 @@ class ChunkedTranscode:
     ladder: RenditionLadder
     renditions: tuple[str, ...]  # "144p/index.m3u8", lowest first
     audio_playlist: str | None
+    master_playlist: str
+    audio: tuple[AudioPlan, ...]  # every audio rendition, the default `audio/` first
+    subtitles: tuple[SubtitleTrack, ...]
+    notes: tuple[str, ...]  # what was left out (image subtitles...), and why
+    shift: float  # the one-pass muxer's shift every task was given (seconds)
     attempts: dict[str, int] = field(default_factory=dict)  # task name -> processes run
 
 
@@ -137,6 +151,9 @@ def transcode_in_chunks(
     deadline = Deadline(timeout_seconds)
     tools = tools or find_media_tools()
     ladder = ladder or plan_ladder(info)
+    read = source_input(source)
+    _, tracks = probe_source_tracks(read, tools)
+    audio = chunk_audio_plans(ladder, info, tracks, settings)
     plan = plan_chunks(info.duration_seconds, ladder.frame_rate, grid=one_pass_grid(settings),
                        keyframe_seconds=settings.keyframe_seconds,
                        policy=policy, chunk_count=chunk_count)
@@ -154,37 +171,56 @@ def transcode_in_chunks(
                    work_dir / f"chunk-{chunk.index}", chunk.label)
              for chunk in plan.chunks]
     if ladder.audio:
-        tasks.append(_Task(AUDIO_TASK, ["chunk-audio", *common], work_dir / AUDIO_TASK,
-                           "the audio"))
+        tasks.append(_Task(AUDIO_TASK, ["chunk-audio", *common,
+                                        "--audio", audio_plans_to_json(audio)],
+                           work_dir / AUDIO_TASK, "the audio"))
     progress = CombinedProgress({f"chunk-{c.index}": c.seconds(info.duration_seconds)
                                  for c in plan.chunks}, on_progress)
     runner = _TaskRunner(deadline, progress, attempts, on_task_started)
     runner.run_all(tasks)
     try:
         renditions = _stitch(plan, ladder, [t.folder for t in tasks[:len(plan.chunks)]],
-                             output_dir, settings)
+                             output_dir, settings=settings, audio=audio)
+        subtitles, notes = _subtitles_and_master(read, tracks, ladder, output_dir,
+                                                 settings=settings, audio=audio, tools=tools,
+                                                 deadline=deadline)
     except TranscodeFailed:
         _empty(output_dir)
         raise
     progress.finish()
     return ChunkedTranscode(output_dir, plan, ladder, renditions,
                             f"{AUDIO_NAME}/{PLAYLIST_NAME}" if ladder.audio else None,
+                            MASTER_PLAYLIST, audio, subtitles, notes, shift,
                             dict(runner.attempts))
 
 
 def _stitch(plan: ChunkPlan, ladder: RenditionLadder, folders: list[Path], output_dir: Path,
-            settings: EncoderSettings) -> tuple[str, ...]:
-    """Join the rungs, move the audio beside them, and write every media playlist as a
-    one-pass encode has them written."""
+            *, settings: EncoderSettings, audio: tuple[AudioPlan, ...]) -> tuple[str, ...]:
+    """Join the rungs, move every audio rendition beside them, and write every media
+    playlist as a one-pass encode has them written."""
     for rung in ladder.rungs:
         stitch_rendition(pieces_of(plan, folders, rung.name), output_dir / rung.name,
                          1 / ladder.frame_rate)
     variants = [rung.name for rung in ladder.rungs]
-    if ladder.audio:
-        shutil.move(folders[0].parent / AUDIO_TASK / AUDIO_NAME, output_dir / AUDIO_NAME)
-        variants.append(AUDIO_NAME)
+    for sound in audio:
+        shutil.move(folders[0].parent / AUDIO_TASK / sound.name, output_dir / sound.name)
+        variants.append(sound.name)
     write_media_playlists(output_dir, variants, settings.segment_seconds)
     return tuple(f"{rung.name}/{PLAYLIST_NAME}" for rung in ladder.rungs)
+
+
+def _subtitles_and_master(
+    source: SourceInput, tracks: SourceTracks, ladder: RenditionLadder, output_dir: Path, *,
+    settings: EncoderSettings, audio: tuple[AudioPlan, ...], tools: MediaTools,
+    deadline: Deadline,
+) -> tuple[tuple[SubtitleTrack, ...], tuple[str, ...]]:
+    """The joined folder is a one-pass folder: its subtitles and master are made as
+    transcode() makes them (the fleet's finish does the same from the tasks' manifests)."""
+    subtitles, notes = extract_subtitles(
+        tools.ffmpeg, source, tracks.subtitles, output_dir,
+        timing=folder_video_timing(output_dir / ladder.rungs[0].name), deadline=deadline)
+    write_master(ladder, output_dir, settings, audio, subtitles)
+    return subtitles, notes
 
 
 def _empty(folder: Path) -> None:

@@ -20,7 +20,9 @@ import math
 from dataclasses import dataclass
 
 DEFAULT_THRESHOLD_SECONDS = 150.0  # shorter sources encode in one pass, in one task
-DEFAULT_FIRST_CHUNK_SECONDS = 12.0
+# The first chunk makes the movie playable: with the one-pass ramp (2, 2, 4 s) it is three
+# segments, 8 s, so that its task is done, and its segments listed, within seconds.
+DEFAULT_FIRST_CHUNK_SECONDS = 8.0
 DEFAULT_CHUNK_SECONDS = 120.0
 DEFAULT_MAX_CHUNKS = 64
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from transcoder import chunk_job, envvars
+from transcoder import acquire, chunk_job, envvars, subtitle_cli
 from transcoder.errors import EventNotSent, JobInterrupted, NotAVideo, TranscoderError
 from transcoder.events import JobIdentity, LoggedEventSink, SqsEventSink
 from transcoder.job import JobRequest, run_job
@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the work folders are (default: the system's)")
     sweep.set_defaults(command=run_sweep)
     chunk_job.add_commands(commands)
+    acquire.add_command(commands)
+    subtitle_cli.add_commands(commands, _key_part)
     return parser
 
 

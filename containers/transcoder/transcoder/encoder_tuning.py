@@ -4,6 +4,18 @@ Measured with bench/transcode_ladder.py (numbers in EncoderSettings' docstring):
 picture's size decides what pays. The top rung is held down by its bit-rate cap on hard
 content, so spending more analysis on it buys little; the small rungs are not, and they
 cost a fraction of its pixels.
+
+Tried since and left out (the bench source's first 20 s unless said, CPU medians of 2-3
+interleaved runs on the shared 2-core box; PSNR and bytes against these settings):
+intra 4x4 only ("partitions=i4x4", no 8x8 intra search) saves 3-6% of the ladder's CPU,
+-0.02 dB at 480p and 720p with +3% bytes, but -0.29 dB at 1080p over 60 s (the 1080p
+rung has 0.13 dB left); without deblocking, -0.13 dB on the small rungs for no CPU the
+runs could tell apart; without macroblock-tree or adaptive quantization the small rungs
+take 60-130% more bytes. Scaling 480p from the 720p picture instead of the source saves
+3% (zimg reads fewer pixels), but the twice scaled picture is only 56 dB from the
+source's own bicubic 480p, and that error adds to the encoder's: -0.31 dB. One decoding
+thread instead of frame threads: 5% less CPU for decoding alone, lost in the noise of
+the whole ladder.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
-"""What the job tells the catalog, as JSON messages on the transcode-events queue.
-
-    progress: {"type", "job_id", "movie_id", "version", "percent", "at"}
-    playable: {"type", "job_id", "movie_id", "version", "master_playlist_key",
-               "renditions": [as in ready, figures so far], "audio", "duration" (the source's,
-               probed), "thumbnail_key" (null until the poster is up), "at"}
-               sent once per attempt, when the master playlist, every rendition's first
-               segment and the audio's are up; growing EVENT playlists until `ready`
-    ready:    {"type", "job_id", "movie_id", "version", "duration", "master_playlist_key",
-               "renditions": [{"name", "width", "height", "bandwidth", "average_bandwidth",
-                               "codecs", "playlist_key", "bytes", "segments"}],
-               "audio", "thumbnail_key", "sprite_key", "vtt_key", "total_bytes", "source"}
-    failed:   {"type", "job_id", "movie_id", "version", "reason", "code", "retryable"}
+"""What the job tells the catalog, as JSON messages on the transcode-events queue: progress,
+playable (once per attempt, when the master playlist, every rendition's first segment and
+the audio's are up; growing EVENT playlists until `ready`), ready and failed, and the chunk
+tasks' planned and task_done (chunk_job.py). Their shapes are the schema the handlers read
+too, chalicelib/contracts/transcoder_events.py, which the image carries beside this package.
 """
 
 from __future__ import annotations
@@ -23,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from chalicelib.contracts import transcoder_events as schema
+from transcoder.chunks import Chunk
 from transcoder.errors import TranscoderError
 from transcoder.results import Rendition, TranscodeResult
 
@@ -31,11 +25,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# An event as it travels (schema.to_message): sinks and tests read it as JSON would.
 Event = dict[str, Any]
-# The codes the catalog knows; any other failure (a missing ffmpeg, a broken probe, a stop
-# request) is a failed transcode to it.
-FAILURE_CODES = frozenset({"not_a_video", "source_corrupt", "source_truncated",
-                           "transcode_failed", "timeout", "source_missing", "upload_failed"})
+# Any other failure (a missing ffmpeg, a broken probe, a stop request) is a failed
+# transcode to the catalog.
+FAILURE_CODES = schema.FAILURE_CODES
 
 
 @dataclass(frozen=True)
@@ -49,52 +43,74 @@ class JobIdentity:
         """Where this version's files go in the media bucket."""
         return f"videos/{self.movie_id}/{self.version}/"
 
-    def fields(self) -> Event:
-        return {"job_id": self.job_id, "movie_id": self.movie_id, "version": self.version}
+    def fields(self) -> dict[str, Any]:
+        """What every event of the job says about it (schema.SCHEMA: the edition written)."""
+        return {"job_id": self.job_id, "movie_id": self.movie_id, "version": self.version,
+                "schema": schema.SCHEMA}
 
 
 def progress_event(job: JobIdentity, percent: float, at: datetime) -> Event:
-    return {"type": "progress", **job.fields(), "percent": float(percent),
-            "at": at.isoformat(timespec="milliseconds")}
+    return schema.to_message(schema.Progress(
+        **job.fields(), percent=float(percent), at=at.isoformat(timespec="milliseconds")))
 
 
 def ready_event(job: JobIdentity, result: TranscodeResult) -> Event:
     def key(relative: str) -> str:
         return job.prefix + relative
 
-    return {
-        "type": "ready", **job.fields(), "duration": result.duration,
-        "master_playlist_key": key(result.master_playlist),
-        "renditions": [_rendition(job, r) for r in result.renditions],
-        "audio": result.audio, "thumbnail_key": key(result.thumbnail),
-        "sprite_key": key(result.sprite), "vtt_key": key(result.vtt),
-        "total_bytes": result.total_bytes, "source": dataclasses.asdict(result.source),
-    }
+    return schema.to_message(schema.Ready(
+        **job.fields(), duration=result.duration,
+        master_playlist_key=key(result.master_playlist),
+        renditions=tuple(_rendition(job, r) for r in result.renditions),
+        audio=result.audio, thumbnail_key=key(result.thumbnail),
+        sprite_key=key(result.sprite), vtt_key=key(result.vtt),
+        total_bytes=result.total_bytes,
+        source=schema.ProbedSource(**dataclasses.asdict(result.source)),
+        audio_tracks=tuple(schema.AudioTrack(
+            name=a.name, language=a.language, label=a.label, channels=a.channels,
+            default=a.default, playlist_key=key(a.playlist)) for a in result.audio_tracks),
+        subtitles=tuple(schema.SubtitleTrack(
+            track=t.track, language=t.language, label=t.label, kind=t.kind, forced=t.forced,
+            default=t.default, cue_count=t.cue_count, dropped_cues=t.dropped_cues,
+            first_dropped_line=t.first_dropped_line, playlist_key=key(t.playlist))
+            for t in result.subtitles),
+        notes=result.notes))
 
 
 def playable_event(job: JobIdentity, *, master_playlist: str,
                    renditions: Sequence[Rendition], audio: bool, duration: float,
                    thumbnail: str | None, at: datetime) -> Event:
-    return {
-        "type": "playable", **job.fields(), "master_playlist_key": job.prefix + master_playlist,
-        "renditions": [_rendition(job, r) for r in renditions], "audio": audio,
-        "duration": duration,
-        "thumbnail_key": None if thumbnail is None else job.prefix + thumbnail,
-        "at": at.isoformat(timespec="milliseconds"),
-    }
+    return schema.to_message(schema.Playable(
+        **job.fields(), master_playlist_key=job.prefix + master_playlist,
+        renditions=tuple(_rendition(job, r) for r in renditions), audio=audio,
+        duration=duration,
+        thumbnail_key=None if thumbnail is None else job.prefix + thumbnail,
+        at=at.isoformat(timespec="milliseconds")))
 
 
-def _rendition(job: JobIdentity, rendition: Rendition) -> Event:
+def _rendition(job: JobIdentity, rendition: Rendition) -> schema.Rendition:
     r = rendition
-    return {"name": r.name, "width": r.width, "height": r.height, "bandwidth": r.bandwidth,
-            "average_bandwidth": r.average_bandwidth, "codecs": r.codecs,
-            "playlist_key": job.prefix + r.playlist, "bytes": r.bytes, "segments": r.segments}
+    return schema.Rendition(
+        name=r.name, width=r.width, height=r.height, bandwidth=r.bandwidth,
+        average_bandwidth=r.average_bandwidth, codecs=r.codecs,
+        playlist_key=job.prefix + r.playlist, bytes=r.bytes, segments=r.segments)
 
 
 def failed_event(job: JobIdentity, error: TranscoderError) -> Event:
     code = error.code if error.code in FAILURE_CODES else "transcode_failed"
-    return {"type": "failed", **job.fields(), "reason": error.reason, "code": code,
-            "retryable": error.retryable}
+    return schema.to_message(schema.Failed(
+        **job.fields(), reason=error.reason, code=code, retryable=error.retryable))
+
+
+def planned_event(job: JobIdentity, *, chunks: Sequence[Chunk], ladder: dict[str, Any],
+                  shift: float, duration: float, audio: bool) -> Event:
+    return schema.to_message(schema.Planned(
+        **job.fields(), chunks=tuple(schema.PlannedChunk(**vars(c)) for c in chunks),
+        ladder=ladder, shift=shift, duration=duration, audio=audio))
+
+
+def task_done_event(job: JobIdentity) -> Event:
+    return schema.to_message(schema.TaskDone(**job.fields()))
 
 
 class EventSink(Protocol):
@@ -128,4 +144,7 @@ class SqsEventSink:
         self._queue_url = queue_url
 
     def send(self, event: Mapping[str, Any]) -> None:
+        # Read back through the schema first, so that no event it refuses leaves the task
+        # (NotAnEvent); sent as given, so nothing a reader may want is dropped on the way.
+        schema.from_message(event)
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(event))

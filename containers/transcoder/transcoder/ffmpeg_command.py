@@ -15,9 +15,11 @@ not players.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from transcoder.audio_tracks import AudioPlan
 from transcoder.encoder_tuning import (
     B_FRAMES,
     DEFAULT_TUNINGS,
@@ -85,9 +87,11 @@ def hls_command(
     settings: EncoderSettings = DEFAULT_SETTINGS,
     *,
     read_rate: float | None = None,
+    audio: Sequence[AudioPlan] | None = None,
 ) -> list[str]:
-    """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`;
-    `read_rate` (x real time) paces the reading of the source."""
+    """ffmpeg's arguments: variants in `output_dir/<rung name>/`, the audio in `audio/`
+    (and, given `audio` renditions, each in its folder); `read_rate` (x real time) paces
+    the reading of the source."""
     if isinstance(source, Path):
         # "file:" keeps a name like "-x.mp4" or "concat:a|b" from reading as anything else.
         source = SourceInput(f"file:{source.absolute()}", 0, source.name)
@@ -97,8 +101,8 @@ def hls_command(
         *source.ffmpeg_input(read_rate),
         "-filter_complex", _filter_graph(ladder),
         *_video_outputs(ladder, settings),
-        *(_audio_output(settings) if ladder.audio else []),
-        *_hls_muxer(ladder, output_dir, settings),
+        *(_audio_output(settings, audio) if ladder.audio else []),
+        *_hls_muxer(ladder, output_dir, settings, audio),
     ]
 
 
@@ -143,12 +147,20 @@ def _video_outputs(ladder: RenditionLadder, settings: EncoderSettings) -> list[s
     ]
 
 
-def _audio_output(settings: EncoderSettings) -> list[str]:
-    return ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{settings.audio_kbps}k",
-            "-ac", str(settings.audio_channels), "-ar", str(settings.audio_sample_rate)]
+def _audio_output(settings: EncoderSettings,
+                  audio: Sequence[AudioPlan] | None = None) -> list[str]:
+    if not audio:
+        return ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{settings.audio_kbps}k",
+                "-ac", str(settings.audio_channels), "-ar", str(settings.audio_sample_rate)]
+    arguments = []
+    for i, plan in enumerate(audio):
+        arguments += ["-map", f"0:a:{plan.stream}", f"-b:a:{i}", f"{plan.kbps}k",
+                      f"-ac:a:{i}", str(plan.channels)]
+    return [*arguments, "-c:a", "aac", "-ar", str(settings.audio_sample_rate)]
 
 
-def _hls_muxer(ladder: RenditionLadder, output_dir: Path, settings: EncoderSettings) -> list[str]:
+def _hls_muxer(ladder: RenditionLadder, output_dir: Path, settings: EncoderSettings,
+               audio: Sequence[AudioPlan] | None = None) -> list[str]:
     """fMP4 segments written whole under their final names (temp_file: a segment shows up
     only complete), the first one short so that a movie is playable early.
 
@@ -164,17 +176,18 @@ def _hls_muxer(ladder: RenditionLadder, output_dir: Path, settings: EncoderSetti
         "-hls_segment_type", "fmp4",
         "-hls_flags", "independent_segments+temp_file", "-hls_fmp4_init_filename", INIT_NAME,
         "-hls_segment_filename", str(output_dir / "%v" / SEGMENT_PATTERN),
-        "-var_stream_map", var_stream_map(ladder),
+        "-var_stream_map", var_stream_map(ladder, audio),
         str(output_dir / "%v" / PLAYLIST_NAME),
     ]
 
 
-def var_stream_map(ladder: RenditionLadder) -> str:
+def var_stream_map(ladder: RenditionLadder, audio: Sequence[AudioPlan] | None = None) -> str:
     """One variant per rung, named for its folder; with audio, one audio-only rendition in
     a group every video variant points at (ffmpeg's own master playlist is not used: it
     lists the audio as a variant too and omits FRAME-RATE, see hls.py)."""
     group = f",agroup:{AUDIO_GROUP}" if ladder.audio else ""
     variants = [f"v:{i}{group},name:{rung.name}" for i, rung in enumerate(ladder.rungs)]
     if ladder.audio:
-        variants.append(f"a:0{group},name:{AUDIO_NAME}")
+        names = [plan.name for plan in audio] if audio else [AUDIO_NAME]
+        variants += [f"a:{i}{group},name:{name}" for i, name in enumerate(names)]
     return " ".join(variants)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from transcoder.audio_tracks import SourceTracks, tracks_from_ffprobe
 from transcoder.errors import ProbeFailed
 from transcoder.source import SourceInfo, VideoStream, require_video
 
@@ -28,6 +29,14 @@ def parse_ffprobe_json(document: str, size_bytes: int) -> SourceInfo:
         audio_codec=audio.get("codec_name", "unknown") if audio else None,
         size_bytes=size_bytes,
     )
+
+
+def parse_ffprobe_tracks(document: str) -> SourceTracks:
+    """The audio and subtitle streams of a document parse_ffprobe_json has accepted."""
+    try:
+        return tracks_from_ffprobe(json.loads(document).get("streams", []))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ProbeFailed(f"ffprobe printed no usable streams: {error!r}") from error
 
 
 def _is_video(stream: dict[str, Any]) -> bool:

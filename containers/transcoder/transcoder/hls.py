@@ -15,6 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transcoder.subtitles_hls import SubtitleRendition
+
+SUBTITLE_GROUP = "subs"
 
 AAC_LC = "mp4a.40.2"
 # A segment this short (the end of a clip) says little about peak rate: one keyframe in
@@ -62,6 +68,14 @@ class AudioRendition:
     group_id: str
     name: str
     channels: int
+    language: str | None = None  # None: a version made before languages were read
+    default: bool = True
+
+    def media_line(self) -> str:
+        language = f'LANGUAGE="{self.language}",' if self.language else ""
+        return (f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{self.group_id}",{language}'
+                f'NAME="{self.name}",DEFAULT={"YES" if self.default else "NO"},AUTOSELECT=YES,'
+                f'CHANNELS="{self.channels}",URI="{self.uri}"')
 
 
 def parse_media_playlist(text: str) -> MediaPlaylist:
@@ -138,13 +152,16 @@ def avc_codec(init_segment: bytes) -> str:
 
 
 def render_master_playlist(variants: Sequence[VariantStream],
-                           audio: AudioRendition | None) -> str:
+                           audio: AudioRendition | Sequence[AudioRendition] | None,
+                           subtitles: Sequence[SubtitleRendition] = ()) -> str:
+    """Every variant names the one audio group (all the audio renditions: the stereo ones
+    CHANNELS="2", so that a stereo device never picks a 5.1 one) and, when there are
+    tracks, the subtitles group."""
+    renditions = [audio] if isinstance(audio, AudioRendition) else list(audio or [])
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    if audio is not None:
-        lines.append(
-            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{audio.group_id}",NAME="{audio.name}",'
-            f'DEFAULT=YES,AUTOSELECT=YES,CHANNELS="{audio.channels}",URI="{audio.uri}"'
-        )
+    lines += [rendition.media_line() for rendition in renditions]
+    audio = renditions[0] if renditions else None
+    lines += [track.media_line() for track in subtitles]
     for variant in sorted(variants, key=lambda v: v.bitrates.peak):
         attributes = [
             f"BANDWIDTH={variant.bitrates.peak}",
@@ -155,5 +172,7 @@ def render_master_playlist(variants: Sequence[VariantStream],
         ]
         if audio is not None:
             attributes.append(f'AUDIO="{audio.group_id}"')
+        if subtitles:
+            attributes.append(f'SUBTITLES="{SUBTITLE_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
     return "\n".join(lines) + "\n"

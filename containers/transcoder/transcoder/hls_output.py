@@ -100,10 +100,15 @@ def write_media_playlists(output_dir: Path, names: Sequence[str], segment_second
         variant.scan()
         if not variant.segments:
             raise TranscodeFailed(f"ffmpeg wrote no segment in {variant.name}/")
-    require_aligned([v for v in variants if v.name != AUDIO_NAME])
+    require_aligned([v for v in variants if not is_audio_folder(v.name)])
     for variant in variants:
         playlist = variant.playlist(segment_seconds, ended=True)
         (variant.folder / PLAYLIST_NAME).write_text(render_media_playlist(playlist))
+
+
+def is_audio_folder(name: str) -> bool:
+    """"audio", or another audio rendition's "audio_1", "audio_0_6ch" (audio_tracks.py)."""
+    return name == AUDIO_NAME or name.startswith(f"{AUDIO_NAME}_")
 
 
 def require_aligned(rungs: list[VariantFolder]) -> None:

@@ -7,11 +7,12 @@ import logging
 import subprocess
 from pathlib import Path
 
+from transcoder.audio_tracks import SourceTracks, tracks_from_banner
 from transcoder.banner import last_message, parse_ffmpeg_banner
 from transcoder.binaries import MediaTools, find_media_tools
 from transcoder.child_process import dies_with_parent
 from transcoder.errors import NotAVideo, ProbeFailed, SourceMissing
-from transcoder.ffprobe import parse_ffprobe_json
+from transcoder.ffprobe import parse_ffprobe_json, parse_ffprobe_tracks
 from transcoder.source import SourceInfo, SourceInput
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,12 @@ _NETWORK_TROUBLE = ("Server returned", "Connection refused", "Connection timed o
 
 def probe_source(source: Path | SourceInput, tools: MediaTools | None = None) -> SourceInfo:
     """Describe the video at `source`; NotAVideo when it is none, SourceMissing when absent."""
+    return probe_source_tracks(source, tools)[0]
+
+
+def probe_source_tracks(source: Path | SourceInput,
+                        tools: MediaTools | None = None) -> tuple[SourceInfo, SourceTracks]:
+    """probe_source, with the source's audio and subtitle streams, from the same probe."""
     # Before looking for tools: a bad path needs none to tell.
     source = source if isinstance(source, SourceInput) else local_input(source)
     tools = tools or find_media_tools()
@@ -36,13 +43,14 @@ def probe_source(source: Path | SourceInput, tools: MediaTools | None = None) ->
                        "-show_format", "-show_streams", source.location])
         if probed.returncode != 0:
             raise _unreadable(source, "ffprobe", last_message(probed.stderr))
-        return parse_ffprobe_json(probed.stdout, source.size_bytes)
+        return (parse_ffprobe_json(probed.stdout, source.size_bytes),
+                parse_ffprobe_tracks(probed.stdout))
     logger.debug("probing %s with %s (no ffprobe)", source.name, tools.ffmpeg)
     # Without an output ffmpeg exits 1 after describing the input: the exit status says nothing.
     banner = _run([tools.ffmpeg, "-hide_banner", "-nostdin", "-i", source.location])
     if source.remote and "Input #0" not in banner.stderr:
         raise _unreadable(source, "ffmpeg", last_message(banner.stderr))
-    return parse_ffmpeg_banner(banner.stderr, source.size_bytes)
+    return parse_ffmpeg_banner(banner.stderr, source.size_bytes), tracks_from_banner(banner.stderr)
 
 
 def local_input(path: Path) -> SourceInput:

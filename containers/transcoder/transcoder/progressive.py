@@ -47,13 +47,16 @@ class LivePublisher:
     """`start` (transcode's `on_encode`) begins watching; `finish` or `stop` ends it."""
 
     def __init__(self, publication: Publication, staging: Path, *,
-                 on_playable: Callable[[Playable], None],
+                 on_playable: Callable[[Playable], None] | None,
                  poll_seconds: float = POLL_SECONDS) -> None:
         self._publication = publication
         self._staging = staging  # where the playlists written here wait for their upload
         self._on_playable = on_playable
         self._poll_seconds = poll_seconds
         self._plan: EncodePlan | None = None
+        self._output_dir: Path | None = None
+        self._segment_length = 0
+        self._listed: dict[str, int] = {}
         self._variants: list[VariantFolder] = []
         self._published: set[Path] = set()
         self._playable = False
@@ -64,8 +67,19 @@ class LivePublisher:
     def start(self, plan: EncodePlan) -> None:
         self._plan = plan
         names = [rung.name for rung in plan.ladder.rungs]
-        names += [AUDIO_NAME] if plan.ladder.audio else []
-        self._variants = [VariantFolder(plan.output_dir / name) for name in names]
+        # Every audio rendition's first segments, not only the default's, before playable.
+        names += [a.name for a in plan.audio] or ([AUDIO_NAME] if plan.ladder.audio else [])
+        self.watch(plan.output_dir, names, plan.settings.segment_seconds)
+
+    def watch(self, output_dir: Path, names: list[str], segment_seconds: int, *,
+              listed: dict[str, int] | None = None) -> None:
+        """Begin watching the variant folders `names` of `output_dir`; with no `on_playable`
+        (a chunked transcode's audio task) no master is written. `listed`: how many
+        segments a variant's published playlist lists already (a retried task's): it is
+        rewritten only once it lists as many, so that it never shrinks."""
+        self._output_dir, self._segment_length = output_dir, segment_seconds
+        self._listed = dict(listed or {})
+        self._variants = [VariantFolder(output_dir / name) for name in names]
         # A daemon: should the job itself die, no upload keeps the process alive.
         self._thread = threading.Thread(target=self._watch, name="live-publish", daemon=True)
         self._thread.start()
@@ -84,7 +98,7 @@ class LivePublisher:
         the files published, which need no second upload."""
         self.stop()
         self.check()
-        if self._plan is not None:
+        if self._variants:
             self._watch_once()
             self.check()
         return frozenset(self._published)
@@ -125,13 +139,16 @@ class LivePublisher:
         self._published.update(media)
         playlists = []
         for variant in fresh:
+            if len(variant.segments) < self._listed.get(variant.name, 0):
+                continue
             path = self._staging / variant.name / PLAYLIST_NAME
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_media_playlist(variant.playlist(
                 self._segment_seconds(), ended=False)))
             playlists.append((path, f"{variant.name}/{PLAYLIST_NAME}"))
         self._publication.upload_all(playlists, caching=GROWING)
-        if not self._playable and all(variant.segments for variant in self._variants):
+        if self._on_playable is not None and not self._playable \
+                and all(variant.segments for variant in self._variants):
             self._announce()
 
     def _unpublished(self, variant: VariantFolder) -> list[Path]:
@@ -145,9 +162,11 @@ class LivePublisher:
         plan = self._plan
         renditions = tuple(self._estimate(rung) for rung in plan.ladder.rungs)
         master = self._staging / MASTER_PLAYLIST
-        master.write_text(ladder_master_playlist(plan.ladder, renditions, plan.settings))
+        master.write_text(ladder_master_playlist(plan.ladder, renditions, plan.settings,
+                                                 plan.audio))
         self._publication.upload(master, MASTER_PLAYLIST, caching=GROWING)
         self._playable = True
+        assert self._on_playable is not None
         self._on_playable(Playable(MASTER_PLAYLIST, renditions, plan.ladder.audio,
                                    plan.source.duration_seconds))
 
@@ -158,7 +177,10 @@ class LivePublisher:
         assert variant.init is not None  # every variant has a segment by now
         audio = self._plan.ladder.audio
         codecs = avc_codec(variant.init.read_bytes()) + (f",{AAC_LC}" if audio else "")
-        rate = (rung.maxrate_kbps + (self._plan.settings.audio_kbps if audio else 0)) * 1000
+        # The heaviest audio rendition it may be played with (a 5.1 one, say).
+        audio_kbps = max((a.kbps for a in self._plan.audio),
+                         default=self._plan.settings.audio_kbps)
+        rate = (rung.maxrate_kbps + (audio_kbps if audio else 0)) * 1000
         return Rendition(
             name=rung.name, width=rung.width, height=rung.height, bandwidth=rate,
             average_bandwidth=rate, codecs=codecs, playlist=f"{rung.name}/{PLAYLIST_NAME}",
@@ -167,9 +189,8 @@ class LivePublisher:
         )
 
     def _relative(self, path: Path) -> str:
-        assert self._plan is not None
-        return path.relative_to(self._plan.output_dir).as_posix()
+        assert self._output_dir is not None
+        return path.relative_to(self._output_dir).as_posix()
 
     def _segment_seconds(self) -> int:
-        assert self._plan is not None
-        return self._plan.settings.segment_seconds
+        return self._segment_length

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from transcoder.audio_tracks import AudioPlan
 from transcoder.source import SourceInfo
 
 if TYPE_CHECKING:
@@ -22,6 +23,34 @@ class EncodePlan:
     ladder: RenditionLadder
     settings: EncoderSettings
     output_dir: Path
+    audio: tuple[AudioPlan, ...] = ()  # every audio rendition; () with the ladder's one
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    name: str  # its folder: "audio", "audio_1", "audio_1_6ch"
+    language: str
+    label: str
+    channels: int
+    default: bool
+    playlist: str  # "audio_1/index.m3u8"
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    track: str  # "en", "en-2": the folder is "subtitles/<track>"
+    language: str
+    label: str
+    kind: str  # "subtitles", "captions" or "forced"
+    default: bool
+    cue_count: int
+    dropped_cues: int
+    first_dropped_line: int | None
+    playlist: str  # "subtitles/en/index.m3u8"
+
+    @property
+    def forced(self) -> bool:
+        return self.kind == "forced"
 
 
 @dataclass(frozen=True)
@@ -49,3 +78,6 @@ class TranscodeResult:
     sprite: str
     vtt: str
     total_bytes: int  # every file written, the master included
+    audio_tracks: tuple[AudioTrack, ...] = ()  # the default first
+    subtitles: tuple[SubtitleTrack, ...] = ()
+    notes: tuple[str, ...] = ()  # what was left out, and why (image subtitles, say)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from transcoder.audio_tracks import AudioPlan, SourceTracks, plan_audio
 from transcoder.binaries import MediaTools, find_media_tools
 from transcoder.errors import SourceCorrupt, TranscodeFailed
 from transcoder.ffmpeg_command import (
@@ -35,11 +36,19 @@ from transcoder.hls import (
 )
 from transcoder.hls_output import write_media_playlists
 from transcoder.ladder import RenditionLadder, Rung, plan_ladder
-from transcoder.probe import local_input, probe_source
+from transcoder.probe import local_input, probe_source_tracks
 from transcoder.progress import ProgressCallback, ProgressReader
-from transcoder.results import EncodePlan, Rendition, TranscodeResult
+from transcoder.results import (
+    AudioTrack,
+    EncodePlan,
+    Rendition,
+    SubtitleTrack,
+    TranscodeResult,
+)
 from transcoder.source import SourceInfo, SourceInput
 from transcoder.source_integrity import require_whole_source
+from transcoder.subtitle_extract import extract_subtitles, subtitle_renditions
+from transcoder.subtitles_hls import SubtitleRendition, VideoTiming, video_timing
 from transcoder.thumbnails import plan_sprite, poster_command, render_vtt, sprite_command
 
 logger = logging.getLogger(__name__)
@@ -74,22 +83,26 @@ def transcode(
     deadline = Deadline(timeout_seconds)
     source = source if isinstance(source, SourceInput) else local_input(source)
     tools = tools or find_media_tools()
-    info = probe_source(source, tools)
+    info, tracks = probe_source_tracks(source, tools)
     ladder = plan_ladder(info)
+    audio = audio_renditions(info, tracks, settings)
     output_dir.mkdir(parents=True, exist_ok=True)
     if any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: its files would be published too")
     logger.info("encoding %s: %s", source.name, ", ".join(r.name for r in ladder.rungs))
     if on_encode is not None:
-        on_encode(EncodePlan(info, ladder, settings, output_dir))
+        on_encode(EncodePlan(info, ladder, settings, output_dir, audio))
     command = hls_command(tools.ffmpeg, source, ladder, output_dir, settings,
-                          read_rate=read_rate)
+                          read_rate=read_rate, audio=audio)
     _encode_ladder(command, info, deadline, on_progress)
-    variants = [rung.name for rung in ladder.rungs] + ([AUDIO_NAME] if ladder.audio else [])
+    variants = [rung.name for rung in ladder.rungs] + [plan.name for plan in audio]
     write_media_playlists(output_dir, variants, settings.segment_seconds)
+    subtitles, notes = extract_subtitles(
+        tools.ffmpeg, source, tracks.subtitles, output_dir,
+        timing=folder_video_timing(output_dir / ladder.rungs[0].name), deadline=deadline)
     run_ffmpeg(poster_command(tools.ffmpeg, source.location, info.duration_seconds,
                               output_dir / THUMBNAIL), deadline)
-    renditions, duration = _write_master(ladder, output_dir, settings)
+    renditions, duration = write_master(ladder, output_dir, settings, audio, subtitles)
     sheet = plan_sprite(duration, settings.keyframe_seconds)
     run_ffmpeg(sprite_command(tools.ffmpeg, output_dir / renditions[0].playlist, sheet,
                               output_dir / SPRITE), deadline)
@@ -99,7 +112,33 @@ def transcode(
         audio_playlist=f"{AUDIO_NAME}/{PLAYLIST_NAME}" if ladder.audio else None,
         master_playlist=MASTER_PLAYLIST, thumbnail=THUMBNAIL, sprite=SPRITE,
         vtt=THUMBNAILS_VTT, total_bytes=_bytes_under(output_dir),
+        audio_tracks=tuple(AudioTrack(p.name, p.language, p.label, p.channels, p.default,
+                                      f"{p.name}/{PLAYLIST_NAME}") for p in audio),
+        subtitles=subtitles, notes=notes,
     )
+
+
+def audio_renditions(info: SourceInfo, tracks: SourceTracks,
+                     settings: EncoderSettings) -> tuple[AudioPlan, ...]:
+    """One stereo rendition per audio stream (and a 5.1 one for a surround stream); the
+    ladder's one `audio/` should the probe have named no stream it counted as audio."""
+    if not info.has_audio:
+        return ()
+    return plan_audio(tracks.audio, settings.audio_kbps) or (
+        AudioPlan(AUDIO_NAME, 0, "und", "Original", settings.audio_channels, True,
+                  settings.audio_kbps),)
+
+
+def folder_video_timing(folder: Path) -> VideoTiming:
+    """What the subtitles are cut on: a finished rung folder's segments."""
+    playlist = _playlist(folder)
+    assert playlist.init_uri is not None  # checked by _playlist
+    try:
+        return video_timing(playlist, (folder / playlist.init_uri).read_bytes(),
+                            (folder / playlist.segments[0].uri).read_bytes())
+    except (OSError, ValueError) as error:
+        raise TranscodeFailed(f"ffmpeg left unusable files in {folder.name}/: {error}") \
+            from error
 
 
 def _encode_ladder(command: list[str], info: SourceInfo, deadline: Deadline,
@@ -115,32 +154,42 @@ def _encode_ladder(command: list[str], info: SourceInfo, deadline: Deadline,
     require_whole_source(info.duration_seconds, progress.reached_seconds, decode_errors)
 
 
-def _write_master(ladder: RenditionLadder, output_dir: Path,
-                  settings: EncoderSettings) -> tuple[tuple[Rendition, ...], float]:
-    audio_rate = None
-    if ladder.audio:
-        audio_rate = measure_bitrates(_playlist(output_dir / AUDIO_NAME), output_dir / AUDIO_NAME)
+def write_master(ladder: RenditionLadder, output_dir: Path, settings: EncoderSettings,
+                 audio: Sequence[AudioPlan] = (), subtitles: Sequence[SubtitleTrack] = (),
+                 ) -> tuple[tuple[Rendition, ...], float]:
+    """The measured master of a finished folder (one pass, or chunks joined: chunked.py);
+    its renditions and the longest rung's duration."""
+    # A variant's rates count the heaviest audio rendition it may be played with.
+    rates = [measure_bitrates(_playlist(output_dir / p.name), output_dir / p.name)
+             for p in audio]
+    audio_rate = Bitrates(max(r.peak for r in rates), max(r.average for r in rates)) \
+        if rates else None
     renditions, durations = [], []
     for rung in ladder.rungs:
         playlist = _playlist(output_dir / rung.name)
         renditions.append(_rendition(rung, playlist, output_dir, audio_rate))
         durations.append(playlist.duration)
-    (output_dir / MASTER_PLAYLIST).write_text(
-        ladder_master_playlist(ladder, renditions, settings))
+    (output_dir / MASTER_PLAYLIST).write_text(ladder_master_playlist(
+        ladder, renditions, settings, audio, subtitle_renditions(subtitles)))
     return tuple(renditions), max(durations)
 
 
 def ladder_master_playlist(ladder: RenditionLadder, renditions: Sequence[Rendition],
-                           settings: EncoderSettings) -> str:
-    """The master of `renditions` (one per rung), each sharing the one audio rendition."""
-    audio = AudioRendition(uri=f"{AUDIO_NAME}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
-                           name="Original", channels=settings.audio_channels) \
-        if ladder.audio else None
+                           settings: EncoderSettings, audio: Sequence[AudioPlan] = (),
+                           subtitles: Sequence[SubtitleRendition] = ()) -> str:
+    """The master of `renditions` (one per rung), each sharing the audio group (`audio`'s
+    renditions; the one "Original" without them) and the subtitles group."""
+    group = [AudioRendition(uri=f"{p.name}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
+                            name=p.label, channels=p.channels, language=p.language,
+                            default=p.default) for p in audio]
+    if ladder.audio and not group:
+        group = [AudioRendition(uri=f"{AUDIO_NAME}/{PLAYLIST_NAME}", group_id=AUDIO_GROUP,
+                                name="Original", channels=settings.audio_channels)]
     variants = [VariantStream(uri=r.playlist, width=r.width, height=r.height,
                               bitrates=Bitrates(r.bandwidth, r.average_bandwidth),
                               codecs=r.codecs, frame_rate=ladder.frame_rate)
                 for r in renditions]
-    return render_master_playlist(variants, audio)
+    return render_master_playlist(variants, group, subtitles)
 
 
 def _playlist(folder: Path) -> MediaPlaylist:

@@ -1,5 +1,5 @@
 // The player: a watch session (start, heartbeats, stop), hls.js playback with resume,
-// a quality menu, a seek bar with trick-play thumbnails, the stream-limit dialog, and how
+// a quality menu, subtitles and audio menus (player/tracks.js), a seek bar with trick-play thumbnails, the stream-limit dialog, and how
 // far the encode has got for a movie that plays while it is transcoded.
 import { get } from '../api.js';
 import { formatDuration, h } from '../dom.js';
@@ -8,6 +8,7 @@ import { heartbeat, startPlayback, stopPlayback, thumbnailsUrl } from '../player
 import { loadThumbnails, trickplayPreview } from '../player/trickplay.js';
 import { askToSteal } from '../player/stream-limit.js';
 import { encodeProgress } from '../player/encode-progress.js';
+import { trackMenus } from '../player/tracks.js';
 
 export async function watchView({ root, params, signal }) {
   const id = params.id;
@@ -24,6 +25,7 @@ export async function watchView({ root, params, signal }) {
   const quality = h('select', { id: 'quality', 'aria-label': 'Quality' },
     h('option', { value: '-1' }, 'Auto'));
   const playing = h('span', { id: 'quality-current', class: 'quality-current' });
+  const tracks = trackMenus();
   const encoding = encodeProgress(id);
   root.append(h('section', { class: 'watch' },
     h('p', { class: 'back' }, h('a', { href: moviePage }, '← Back to the movie')),
@@ -33,7 +35,8 @@ export async function watchView({ root, params, signal }) {
       h('div', { class: 'seek-wrap' }, preview.el, seek),
       clock,
       h('label', { class: 'quality' }, h('span', { class: 'visually-hidden' }, 'Quality'), quality),
-      playing),
+      playing,
+      tracks.el),
     encoding.el));
   title.id = 'watch-title';
 
@@ -139,7 +142,9 @@ export async function watchView({ root, params, signal }) {
       // reloads them until #EXT-X-ENDLIST, and would start at the live edge (-1). The film
       // starts at its beginning (or where the viewer left it); liveMaxLatencyDurationCount
       // stays Infinity, so hls.js never skips ahead to the edge on its own.
-      hls = new Hls({ startPosition: resume > 0 ? resume : 0 });
+      // Cues go to the browser's own text-track display (never drawn as HTML).
+      hls = new Hls({ startPosition: resume > 0 ? resume : 0, renderTextTracksNatively: true });
+      tracks.attach(hls, Hls);
       let recovered = false;
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         fillQuality();
@@ -188,6 +193,7 @@ export async function watchView({ root, params, signal }) {
 
   function destroyHls() {
     if (hls) {
+      tracks.detach();
       hls.destroy();
       hls = null;
     }
