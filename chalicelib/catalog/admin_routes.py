@@ -73,9 +73,9 @@ def replace_video_image(movie_id: str, kind: str, caller: Principal,
 
 @catalog_admin_routes.route("/api/admin/pipeline", methods=["GET"], auth=ADMIN,
                             response=PipelineView)
-def transcode_pipeline(caller: Principal) -> dict[str, Any]:
+def transcode_pipeline(caller: Principal) -> PipelineView:
     """Movies by status, with how far their transcode has got."""
-    return {"statuses": pipeline.pipeline()}
+    return pipeline.pipeline()
 
 
 @catalog_admin_routes.route("/api/admin/tmdb/search", methods=["GET"], auth=ADMIN,

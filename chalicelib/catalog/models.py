@@ -67,6 +67,11 @@ class SubtitleTrack(MapAttribute[str, object]):
     reason = UnicodeAttribute(null=True)
     version = UnicodeAttribute(null=True)  # the version its files belong to
     run_id = UnicodeAttribute(null=True)  # the subtitle task that works on it
+    # Its watchdog (transcode/subtitle_jobs.py): the task's id to stop, when it is overdue
+    # unless heard from, and which delayed check watches it.
+    task_id = UnicodeAttribute(null=True)
+    deadline_at = NumberAttribute(null=True)
+    check_due = NumberAttribute(null=True)
     source_key = UnicodeAttribute(null=True)
     is_default = BooleanAttribute(default=False)
     cue_count = NumberAttribute(null=True)

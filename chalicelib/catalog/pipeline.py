@@ -8,11 +8,13 @@ under way or failed are then read in one BatchGet for their progress and reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+import msgspec
 
 from chalicelib.catalog import movies
 from chalicelib.catalog.listing import ListingQuery, list_cards
 from chalicelib.catalog.models import ListingModel, MovieModel
+from chalicelib.catalog.shapes import PipelineRow, PipelineView
 from chalicelib.core.errors import Conflict
 
 # `playable` is a movie that plays while it is still transcoded (issue 17); a status this
@@ -30,7 +32,7 @@ class RerunSource:
     source_key: str
 
 
-def pipeline(per_status: int = MAX_PER_STATUS) -> dict[str, list[dict[str, Any]]]:
+def pipeline(per_status: int = MAX_PER_STATUS) -> PipelineView:
     """The newest `per_status` movies of each status, each as a pipeline row."""
     # A card may sit under another status's facet too (a playable movie is listed with the
     # ready ones for viewers): each movie shows once, under its own status.
@@ -39,19 +41,21 @@ def pipeline(per_status: int = MAX_PER_STATUS) -> dict[str, list[dict[str, Any]]
              for status in PIPELINE_STATUSES}
     wanted = [card.movie_id for status in UNDER_WAY for card in cards[status]]
     details = {movie.movie_id: movie for movie in MovieModel.batch_get(wanted)} if wanted else {}
-    return {status: [_row(card, details.get(card.movie_id)) for card in found]
-            for status, found in cards.items()}
+    return PipelineView(statuses={
+        status: [_row(card, details.get(card.movie_id)) for card in found]
+        for status, found in cards.items()})
 
 
-def _row(card: ListingModel, movie: MovieModel | None) -> dict[str, Any]:
-    row: dict[str, Any] = {"movie_id": card.movie_id, "id": card.number, "title": card.title,
-                           "status": card.status, "created_at": card.created_at}
-    if movie is not None:
-        row |= {"status": movie.status, "updated_at": movie.updated_at,
-                "progress": None if movie.progress is None else float(movie.progress),
-                "stage": transcode_stage(movie), "reason": movie.status_reason,
-                "can_rerun": can_rerun(movie)}
-    return row
+def _row(card: ListingModel, movie: MovieModel | None) -> PipelineRow:
+    number = None if card.number is None else int(card.number)
+    listed = PipelineRow(movie_id=card.movie_id, id=number, title=str(card.title),
+                         status=str(card.status), created_at=str(card.created_at))
+    if movie is None:
+        return listed
+    return msgspec.structs.replace(
+        listed, status=str(movie.status), updated_at=movie.updated_at,
+        progress=None if movie.progress is None else float(movie.progress),
+        stage=transcode_stage(movie), reason=movie.status_reason, can_rerun=can_rerun(movie))
 
 
 def transcode_stage(movie: MovieModel) -> str | None:

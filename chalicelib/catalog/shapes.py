@@ -7,6 +7,7 @@ order is the order on the wire (the JSON clients have always received).
 from __future__ import annotations
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from chalicelib.core.contract import Model
 
@@ -141,18 +142,18 @@ TermShape = Genre | Artist | MaturityRating
 
 class PipelineRow(Shape, frozen=True):
     """A movie in the pipeline view; the transcode fields come with the movies under way
-    or failed."""
+    or failed (UNSET, so left out, for the others; None is sent as null)."""
 
     movie_id: str
     id: int | None
     title: str
     status: str
     created_at: str
-    updated_at: str | None = None
-    progress: float | None = None
-    stage: str | None = None  # starting, encoding, publishing
-    reason: str | None = None
-    can_rerun: bool | None = None
+    updated_at: str | UnsetType | None = UNSET
+    progress: float | UnsetType | None = UNSET
+    stage: str | UnsetType | None = UNSET  # starting, encoding, publishing
+    reason: str | UnsetType | None = UNSET
+    can_rerun: bool | UnsetType = UNSET
 
 
 class PipelineView(Shape, frozen=True):

@@ -23,6 +23,7 @@ from msgspec import Meta
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.catalog.models import AudioTrack, MovieModel, SubtitleTrack
+from chalicelib.catalog.published import ReadyMedia
 from chalicelib.catalog.shapes import AudioLabel, SubtitleLabel
 from chalicelib.core.clock import now_iso
 from chalicelib.core.contract import Model
@@ -273,34 +274,46 @@ def record_failed(movie_id: str, language: str, run_id: str, reason: str) -> Set
     return _settled(movie_id, settle)
 
 
-def record_published(movie_id: str, version: str, event: dict[str, Any], *,
-                     ready: bool = True) -> None:
-    """The tracks a ready event lists (a playable one: those it lists so far): the audio
-    renditions, and the subtitle streams extracted from the source, which replace those
-    of older versions. Tracks admins added stay; they are shown for the version they
-    were made for."""
+def record_watch(movie_id: str, language: str, run_id: str, *, check_due: int,
+                 deadline_at: int | None = None, task_id: str | None = None,
+                 watched_by: int | None = None) -> bool:
+    """The deadline of the subtitle task (transcode/subtitle_jobs.py), kept on its track
+    while run `run_id` works on it and, for a check handing the watch on, while the check
+    `watched_by` has it. False when the task settled or another check took over."""
+    def record(_: MovieModel, tracks: list[SubtitleTrack]) -> bool:
+        track = _find(tracks, language)
+        if track is None or track.run_id != run_id or track.status not in BUSY:
+            return False
+        if watched_by is not None and track.check_due not in (None, watched_by):
+            return False
+        track.check_due = check_due
+        if deadline_at is not None:
+            track.deadline_at = deadline_at
+        if task_id is not None:
+            track.task_id = task_id
+        return True
+    return _change(movie_id, record)
+
+
+def record_published(movie_id: str, version: str, ready: ReadyMedia) -> None:
+    """The tracks a ready version lists: the audio renditions, and the subtitle streams
+    extracted from the source, which replace those of older versions. Tracks admins added
+    stay; they are shown for the version they were made for."""
     audio = [AudioTrack(  # type: ignore[no-untyped-call]
-        language=str(a.get("language") or "und"), label=str(a.get("label") or a.get("name")
-                                                            or "Audio"),
-        channels=a.get("channels"), is_default=bool(a.get("default")))
-        for a in event.get("audio_tracks") or [] if isinstance(a, dict)]
+        language=a.language or "und", label=a.label or a.name or "Audio",
+        channels=a.channels, is_default=a.default) for a in ready.audio_tracks]
     movie = get_movie(movie_id)
-    if (ready or audio) and (audio or movie.audio_tracks):
+    if audio or movie.audio_tracks:
         movie.update(actions=[MovieModel.audio_tracks.set(audio)])
-    if not ready:
-        return  # subtitles are extracted after the encode
 
     def record(_: MovieModel, tracks: list[SubtitleTrack]) -> None:
         tracks[:] = [t for t in tracks if t.origin != SOURCE]
-        for found in event.get("subtitles") or []:
-            language = str(found.get("language") or "und")
-            tracks.append(SubtitleTrack(  # type: ignore[no-untyped-call]
-                language=language, track_id=str(found.get("track") or language),
-                label=str(found.get("label") or language),
-                kind=str(found.get("kind") or "subtitles"), origin=SOURCE, status=READY,
-                version=version, is_default=bool(found.get("default")),
-                cue_count=found.get("cue_count"), dropped_cues=found.get("dropped_cues"),
-                updated_at=now_iso()))
+        tracks.extend(SubtitleTrack(  # type: ignore[no-untyped-call]
+            language=found.language or "und", track_id=found.track or found.language or "und",
+            label=found.label or found.language or "und", kind=found.kind or "subtitles",
+            origin=SOURCE, status=READY, version=version, is_default=found.default,
+            cue_count=found.cue_count, dropped_cues=found.dropped_cues, updated_at=now_iso())
+            for found in ready.subtitles)
     _change(movie_id, record)
 
 

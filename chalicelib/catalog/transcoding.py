@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import PutError, UpdateError
@@ -38,6 +38,7 @@ from chalicelib.catalog.movies import (
     refresh_cards,
     save_and_reindex,
 )
+from chalicelib.catalog.published import PlayableMedia, ReadyMedia
 from chalicelib.core.dynamo import is_condition_failure
 from chalicelib.core.errors import Conflict, NotFound
 
@@ -122,19 +123,15 @@ def record_progress(movie_id: str, version: str, percent: float) -> None:
         show_progress(movie, percent)
 
 
-def show_playable(movie_id: str, version: str, attempt: int,
-                  playable: dict[str, Any]) -> bool:
+def show_playable(movie_id: str, version: str, attempt: int, playable: PlayableMedia) -> bool:
     """Let clients play `version` while it is still being encoded (its playlists grow
     until the ready event). A ready version it replaces is kept (`previous_ready`): its
     viewers may still be on it, and it comes back if this one fails. False when the event
-    is stale or told already."""
-    shown = _edited(movie_id, lambda movie: _show(movie, version, attempt, playable))
-    if shown:
-        tracks.record_published(movie_id, version, playable, ready=False)
-    return shown
+    is stale or told already. Its tracks come with the ready event."""
+    return _edited(movie_id, lambda movie: _show(movie, version, attempt, playable))
 
 
-def _show(movie: MovieModel, version: str, attempt: int, playable: dict[str, Any]) -> bool:
+def _show(movie: MovieModel, version: str, attempt: int, playable: PlayableMedia) -> bool:
     if movie.pending_version != version or int(movie.pending_attempt or 1) != attempt \
             or movie.current_version == version:
         return False
@@ -147,14 +144,14 @@ def _show(movie: MovieModel, version: str, attempt: int, playable: dict[str, Any
     return True
 
 
-def publish_version(movie_id: str, version: str, ready: dict[str, Any]) -> PublishedVersion:
+def publish_version(movie_id: str, version: str, ready: ReadyMedia) -> PublishedVersion:
     """Make `version` the one clients play, complete; it must still be the pending one."""
     published = _edited(movie_id, lambda movie: _publish(movie, version, ready))
     tracks.record_published(movie_id, version, ready)
     return published
 
 
-def _publish(movie: MovieModel, version: str, ready: dict[str, Any]) -> PublishedVersion:
+def _publish(movie: MovieModel, version: str, ready: ReadyMedia) -> PublishedVersion:
     movie_id = movie.movie_id
     if movie.pending_version != version:
         raise NotFound(f"Version {version} of {movie_id} is no longer wanted.")
@@ -165,23 +162,22 @@ def _publish(movie: MovieModel, version: str, ready: dict[str, Any]) -> Publishe
     movie.current_version, movie.pending_version, movie.pending_attempt = version, None, None
     movie.previous_ready = None
     movie.status, movie.status_reason, movie.progress = "ready", None, 100
-    movie.trickplay_vtt_key = ready.get("vtt_key")
+    movie.trickplay_vtt_key = ready.vtt_key
     _take_media(movie, ready)
     save_and_reindex(movie)
     return PublishedVersion(previous, movie.request_id)
 
 
-def _take_media(movie: MovieModel, event: dict[str, Any]) -> None:
-    """The playlists, renditions and figures a playable or ready event reports."""
-    movie.master_playlist_key = str(event["master_playlist_key"])
-    movie.thumbnail_url = event.get("thumbnail_key") or movie.thumbnail_url
-    movie.has_audio = bool(event.get("audio"))
-    movie.duration = max(1, round(float(event.get("duration") or 0))) or movie.duration
+def _take_media(movie: MovieModel, media: PlayableMedia) -> None:
+    """The playlists, renditions and figures a playable or ready version reports."""
+    movie.master_playlist_key = media.master_playlist_key
+    movie.thumbnail_url = media.thumbnail_key or movie.thumbnail_url
+    movie.has_audio = media.audio
+    movie.duration = max(1, round(media.duration))
     movie.renditions = [
-        rendition(name=r.get("name"), height=int(r["height"]), width=r.get("width"),
-                  bandwidth=r.get("bandwidth"), codecs=r.get("codecs"),
-                  playlist_key=str(r["playlist_key"]), bytes=r.get("bytes"))
-        for r in event.get("renditions", [])
+        rendition(name=r.name, height=r.height, width=r.width, bandwidth=r.bandwidth,
+                  codecs=r.codecs, playlist_key=r.playlist_key, bytes=r.bytes)
+        for r in media.renditions
     ]
 
 

@@ -3,8 +3,7 @@ a request settled, on the notifications queue (whose handler tells the requester
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import msgspec
 
 from chalicelib.core.clients import queue_url, sqs
 from chalicelib.core.errors import InvalidInput
@@ -20,12 +19,13 @@ STEPS = (TRIAGE, CATALOG, ACQUIRE, *TASK_REPORTS)
 REQUEST_SETTLED = "request_settled"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True, omit_defaults=True):
     """A step; one that an acquire task reports (or its deadline check) names the task's
-    run and says how far it got, how it ended, or when the check is due."""
+    run and says how far it got, how it ended, or when the check is due. Fields a newer
+    task adds are ignored; a report's fields left out keep their defaults (and a default
+    is not sent)."""
 
-    name: str
+    name: str = msgspec.field(name="step")
     request_id: str
     run_id: str = ""
     bytes: int = 0
@@ -36,29 +36,17 @@ class Step:
     @classmethod
     def from_message(cls, body: str) -> Step:
         try:
-            fields = json.loads(body)
-            step = cls(str(fields["step"]), str(fields["request_id"]),
-                       **{name: fields[name] for name in _REPORTED if name in fields})
-        except (ValueError, KeyError, TypeError):
-            raise InvalidInput("Not a movie request step.") from None
+            step = msgspec.json.decode(body, type=cls)
+        except msgspec.DecodeError as error:  # ValidationError too: it names the field
+            raise InvalidInput(f"Not a movie request step: {error}.") from None
         if step.name not in STEPS:
             raise InvalidInput(f"Unknown movie request step {step.name!r}.")
-        if any(not isinstance(getattr(step, name), kind) or
-               (kind is int and isinstance(getattr(step, name), bool))
-               for name, kind in _REPORTED.items()):
-            raise InvalidInput("A movie request step's fields have the wrong types.")
         if step.name in TASK_REPORTS and not step.run_id:
             raise InvalidInput(f"A {step.name} step names the task's run_id.")
         return step
 
     def body(self) -> str:
-        reported = {name: getattr(self, name) for name in _REPORTED
-                    if getattr(self, name) != getattr(Step, name)}
-        return json.dumps({"step": self.name, "request_id": self.request_id, **reported})
-
-
-_REPORTED: dict[str, type] = {"run_id": str, "bytes": int, "reason": str, "retryable": bool,
-                              "due": int}
+        return msgspec.json.encode(self).decode()
 
 
 def send(step: str, request_id: str) -> None:

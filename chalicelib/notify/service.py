@@ -10,9 +10,10 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from chalicelib.core import idempotency
 from chalicelib.core.clients import queue_url, sqs
@@ -43,9 +44,10 @@ def handle_notification(message_body: str) -> object:
     """What the notifications handler does with one message: send an e-mail job, or hand
     the message to the handler registered for its type."""
     try:
-        kind = json.loads(message_body).get("type", EMAIL)
-    except (ValueError, AttributeError):
-        raise InvalidInput("A notification must be a JSON object.") from None
+        kind = msgspec.json.decode(message_body, type=_Envelope).type
+    except msgspec.DecodeError:
+        raise InvalidInput("A notification must be a JSON object with a string type.") \
+            from None
     if kind == EMAIL:
         return deliver(message_body)
     handler = _handlers.get(kind)
@@ -54,20 +56,25 @@ def handle_notification(message_body: str) -> object:
     return handler(json.loads(message_body))
 
 
-@dataclass(frozen=True)
-class EmailJob:
+class _Envelope(msgspec.Struct, frozen=True):
+    """What is read of a message before its kind is known (the rest is its handler's)."""
+
+    type: str = EMAIL  # e-mail jobs queued before other kinds existed have none
+
+
+class EmailJob(msgspec.Struct, frozen=True):
+    """An e-mail to send once; its message also carries `type`, which is not read here."""
+
     job_id: str
     template: str
     to: str
-    data: dict[str, str]
+    data: dict[str, str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def from_message(cls, body: str) -> EmailJob:
         try:
-            fields = json.loads(body)
-            job = cls(str(fields["job_id"]), str(fields["template"]), str(fields["to"]),
-                      {str(k): str(v) for k, v in dict(fields.get("data", {})).items()})
-        except (ValueError, KeyError, TypeError) as error:
+            job = msgspec.json.decode(body, type=cls)
+        except msgspec.DecodeError as error:  # ValidationError too: it names the field
             raise InvalidInput(f"Not an e-mail job: {error}.") from None
         if job.template not in TEMPLATES:
             raise InvalidInput(f"Unknown e-mail template {job.template!r}.")
@@ -76,7 +83,7 @@ class EmailJob:
 
 def queue_email(template: str, to: str, data: dict[str, str]) -> EmailJob:
     job = EmailJob(uuid.uuid4().hex, template, to, data)
-    queue_notification(EMAIL, asdict(job))
+    queue_notification(EMAIL, msgspec.structs.asdict(job))
     return job
 
 

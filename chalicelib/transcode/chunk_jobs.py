@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
@@ -69,16 +71,18 @@ MANIFESTS = "chunks/"  # transcoder/chunk_manifest.py: `chunks/<task>.json` in t
 # Until the finish task has written the master, the movie is not done.
 MOST_PERCENT_BEFORE_READY = 99.0
 
-Event = dict[str, Any]
+# The plan as the job stores it (chunk_plan, JSON) and the tasks are given it.
+Plan = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Outcome:
     said: str  # what was done, for logs and tests
-    then: Event | None = None  # an event of the job itself, for job_events to apply
+    # An event of the job itself, for job_events to apply.
+    then: schema.TranscoderEvent | None = None
 
 
-def is_task_event(event: Event) -> bool:
+def is_task_event(event: Mapping[str, Any]) -> bool:
     """An event for chunk_jobs rather than the one-pass path (a task_done that names no
     task is refused there)."""
     return "/" in str(event.get("job_id", "")) or event.get("type") == TASK_DONE
@@ -104,9 +108,9 @@ def start_chunk_tasks(record: TranscodeJobModel, attempt: int, event: schema.Pla
     return f"planned: {len(plan['chunks'])} chunks{' and the audio' if plan['audio'] else ''}"
 
 
-def apply_task_event(event: Event, runner: TaskRunner) -> Outcome:
+def apply_task_event(event: schema.TranscoderEvent, runner: TaskRunner) -> Outcome:
     """One task's progress, end or failure."""
-    run = TaskRun.parse(str(event["job_id"]))
+    run = TaskRun.parse(event.job_id)
     if run is None:
         raise InvalidInput("Not a transcode task's run id.")
     job_id, attempt = split_run_id(run.job_run_id)
@@ -116,15 +120,15 @@ def apply_task_event(event: Event, runner: TaskRunner) -> Outcome:
         return Outcome("ignored: unknown job")
     if record.chunk_plan is None:
         return Outcome("ignored: the job is not chunked")
-    kind = event["type"]
-    if kind in CLOSING_EVENTS:
+    if schema.kind(event) in CLOSING_EVENTS:
         _discard_late_output(record, run)
-    if kind == "progress":
-        return _progress(record, attempt, run, float(event.get("percent") or 0))
-    if kind == TASK_DONE:
-        return _done(record, attempt, run)
-    if kind == "failed":
-        return _failed(record, attempt, run, event, runner)
+    match event:
+        case schema.Progress(percent=percent):
+            return _progress(record, attempt, run, percent)
+        case schema.TaskDone():
+            return _done(record, attempt, run)
+        case schema.Failed():
+            return _failed(record, attempt, run, event, runner)
     return _from_finish(record, attempt, run, event)
 
 
@@ -148,44 +152,40 @@ def _done(record: TranscodeJobModel, attempt: int, run: TaskRun) -> Outcome:
 
 
 def _from_finish(record: TranscodeJobModel, attempt: int, run: TaskRun,
-                 event: Event) -> Outcome:
+                 event: schema.TranscoderEvent) -> Outcome:
     """The finish task's playable and ready are the job's: job_events applies them (the
     catalog's own conditions make a repeated playable change nothing)."""
-    kind = event["type"]
-    if kind not in ("playable", "ready") or run.task != FINISH:
+    kind = schema.kind(event)
+    if not isinstance(event, schema.Playable | schema.Ready) or run.task != FINISH:
         return Outcome(f"ignored: {run.task} sends no {kind} event")
     state = _tasks(record).get(run.task)
     if state is None or int(state["attempt"]) != run.attempt \
             or int(record.attempt) != attempt:
         return Outcome("ignored: stale task event")
     return Outcome("finished" if kind == "ready" else "playable",
-                   {**event, "job_id": run.job_run_id})
+                   msgspec.structs.replace(event, job_id=run.job_run_id))
 
 
-def _failed(record: TranscodeJobModel, attempt: int, run: TaskRun, event: Event,
+def _failed(record: TranscodeJobModel, attempt: int, run: TaskRun, event: schema.Failed,
             runner: TaskRunner) -> Outcome:
     """Retried alone while attempts are left and a retry may help; otherwise the movie
     fails with the task's reason."""
     state = _tasks(record).get(run.task)
     if state is None or int(state["attempt"]) != run.attempt or state["state"] != TASK_RUNNING:
         return Outcome("ignored: stale task event")
-    reason = str(event.get("reason") or "the task failed")
+    reason = event.reason or "the task failed"
     plan = json.loads(str(record.chunk_plan))
-    if bool(event.get("retryable")) and run.attempt < get_settings().transcoding.max_attempts:
+    if event.retryable and run.attempt < get_settings().transcoding.max_attempts:
         if not _update(record, attempt, [_task(run.task).set(
                 _new_task(run.attempt + 1, float(state.get("weight") or 0)))], _current(run)):
             return Outcome("ignored: stale task event")
         _start(record, run.task, run.attempt + 1, plan, runner)
         return Outcome(f"retrying {run.task} (attempt {run.attempt + 1}): {reason}")
     runs = f" (run {run.attempt} times)" if run.attempt > 1 else ""
-    return Outcome(f"{run.task} failed", {
-        "type": "failed", "job_id": run.job_run_id, "movie_id": record.movie_id,
-        "version": record.version, "code": str(event.get("code") or "transcode_failed"),
-        "retryable": False, "reason": f"{_label(run.task, plan)}{runs}: {reason}",
-        ENDED_TASK: run.run_id})
-
-
-ENDED_TASK = "task_run_id"  # on a task's failure as the job's: that task needs no stopping
+    return Outcome(f"{run.task} failed", schema.Failed(
+        job_id=run.job_run_id, movie_id=record.movie_id, version=record.version,
+        code=event.code or "transcode_failed", retryable=False,
+        reason=f"{_label(run.task, plan)}{runs}: {reason}", task_run_id=run.run_id))
 
 
 def stop_running_tasks(record: TranscodeJobModel, attempt: int, runner: TaskRunner,
@@ -235,7 +235,7 @@ def _discard_late_output(record: TranscodeJobModel, run: TaskRun) -> None:
                            Key=f"{prefix}{MANIFESTS}{run.task}.json")
 
 
-def _start(record: TranscodeJobModel, task: str, task_attempt: int, plan: Event,
+def _start(record: TranscodeJobModel, task: str, task_attempt: int, plan: Plan,
            runner: TaskRunner) -> None:
     threads = get_settings().transcoding.chunk_threads
     started = ChunkTask.of(record.job(), task, task_attempt, task_command(task, plan, threads))
@@ -248,14 +248,15 @@ def _start(record: TranscodeJobModel, task: str, task_attempt: int, plan: Event,
         _stop(runner, task_id, started.run_id)
 
 
-def _job_progress(record: TranscodeJobModel, run: TaskRun) -> Event:
+def _job_progress(record: TranscodeJobModel, run: TaskRun) -> schema.Progress:
     """The movie's percent: the chunks' own, weighted by their seconds of picture."""
     chunks = [s for name, s in _tasks(record).items() if chunk_index(name) is not None]
     total = sum(float(s.get("weight") or 0) for s in chunks) or 1.0
     percent = sum(float(s.get("weight") or 0) * float(s.get("percent") or 0)
                   for s in chunks) / total
-    return {"type": "progress", "job_id": run.job_run_id, "movie_id": record.movie_id,
-            "version": record.version, "percent": min(percent, MOST_PERCENT_BEFORE_READY)}
+    return schema.Progress(job_id=run.job_run_id, movie_id=record.movie_id,
+                           version=record.version,
+                           percent=min(percent, MOST_PERCENT_BEFORE_READY))
 
 
 def _tasks(record: TranscodeJobModel) -> dict[str, dict[str, Any]]:
@@ -296,24 +297,24 @@ def _update(record: TranscodeJobModel, attempt: int, actions: list[Any],
     return True
 
 
-def _parse_plan(event: schema.Planned) -> Event:
+def _parse_plan(event: schema.Planned) -> Plan:
     """The plan as the tasks need it (its shape read by the schema); InvalidInput when its
     chunks are not numbered from 0."""
-    message = schema.to_message(event)
-    plan = {name: message[name] for name in ("chunks", "ladder", "shift", "duration", "audio")}
-    chunks = plan["chunks"]
-    if not chunks or [c["index"] for c in chunks] != list(range(len(chunks))):
+    if not event.chunks or [c.index for c in event.chunks] != list(range(len(event.chunks))):
         raise InvalidInput("Not a chunk plan: its chunks must be numbered from 0.")
+    plan: Plan = msgspec.to_builtins({"chunks": event.chunks, "ladder": event.ladder,
+                                       "shift": event.shift, "duration": event.duration,
+                                       "audio": event.audio})
     return plan
 
 
-def _weight(plan: Event, index: int) -> float:
+def _weight(plan: Plan, index: int) -> float:
     chunk = plan["chunks"][index]
     end = plan["duration"] if chunk["end_seconds"] is None else chunk["end_seconds"]
     return max(0.0, float(end) - float(chunk["start_seconds"]))
 
 
-def _label(task: str, plan: Event) -> str:
+def _label(task: str, plan: Plan) -> str:
     index = chunk_index(task)
     if index is None:
         return "the audio" if task == AUDIO else "the finish"

@@ -60,24 +60,36 @@ def _route(event: dict[str, Any], runner: TaskRunner | None, now: float) -> str:
             return "ignored: nothing to report for this task"
         event = stopped
     if subtitle_jobs.is_subtitle_run(str(event["job_id"])):  # a track's task, no job's
-        return subtitle_jobs.apply_subtitle_event(event, runner)
+        return subtitle_jobs.apply_subtitle_event(event, runner, now)
+    job_event: schema.TranscoderEvent | None = None  # read once its job is known to run
     if chunk_jobs.is_task_event(event):  # a chunk task's: it may stand for the job's own
-        outcome = chunk_jobs.apply_task_event(event, runner or task_runner(get_settings()))
+        outcome = chunk_jobs.apply_task_event(_typed(event),
+                                              runner or task_runner(get_settings()))
         if outcome.then is None:
             return outcome.said
-        event = outcome.then
-    job_id, attempt = split_run_id(str(event["job_id"]))
+        job_event = outcome.then
+    return _to_job(event, job_event, runner, now)
+
+
+def _to_job(event: dict[str, Any], job_event: schema.TranscoderEvent | None,
+            runner: TaskRunner | None, now: float) -> str:
+    """To the job attempt, when it runs: `job_event` when a chunk task's stood for the
+    job's, else `event` read now (an event of a job gone or settled is not read)."""
+    run_id, kind = (str(event["job_id"]), event["type"]) if job_event is None \
+        else (job_event.job_id, schema.kind(job_event))
+    job_id, attempt = split_run_id(run_id)
     try:
         record = TranscodeJobModel.get(job_id, consistent_read=True)
     except DoesNotExist:
         return "ignored: unknown job"
     if record.state != RUNNING or int(record.attempt) != attempt:
         if int(record.attempt) == attempt and record.state in (READY, FAILED) \
-                and event["type"] in ("ready", "failed"):
+                and kind in ("ready", "failed"):
             _announce(record)  # the first delivery may have died before it did
         return "ignored: stale event"
-    job_event = DeadlineCheck.parse(event) if event["type"] == deadlines.CHECK \
-        else _typed(event)
+    if job_event is None:
+        return _apply(record, attempt, DeadlineCheck.parse(event) if kind == deadlines.CHECK
+                      else _typed(event), runner, now)
     return _apply(record, attempt, job_event, runner, now)
 
 
@@ -107,9 +119,7 @@ def _apply(record: TranscodeJobModel, attempt: int,
 def _playable(record: TranscodeJobModel, attempt: int, event: schema.Playable,
               now: float) -> str:
     _heard_from(record, attempt, now)
-    # The catalog reads the event as the JSON it travels as (the schema's shapes).
-    if not catalog.show_playable(record.movie_id, record.version, attempt,
-                                 schema.to_message(event)):
+    if not catalog.show_playable(record.movie_id, record.version, attempt, event):
         return "ignored: superseded or told already"
     return "playable"
 
@@ -133,8 +143,8 @@ def _parse_event(body: str) -> dict[str, Any]:
             or not isinstance(event.get("job_id"), str):
         raise InvalidInput("Not a transcoder event.")
     try:
-        # The edition now; the rest where the event is applied (_route), as its job
-        # says: a chunk task's go to chunk_jobs as they came.
+        # The edition now; the rest in _route, once a deadline check (no transcoder
+        # event) and an ECS task's stop are told apart.
         schema.check_edition(event)
     except schema.UnknownSchema:
         raise
@@ -207,8 +217,7 @@ def _ready(record: TranscodeJobModel, attempt: int, event: schema.Ready) -> str:
         return "ignored: already settled"
     bucket = get_settings().buckets.media
     try:
-        published = catalog.publish_version(record.movie_id, record.version,
-                                            schema.to_message(event))
+        published = catalog.publish_version(record.movie_id, record.version, event)
     except NotFound:
         delete_prefix(bucket, version_prefix(record.movie_id, record.version))
         return "discarded: superseded or deleted"

@@ -7,6 +7,13 @@ its events (and the failed event a runner or ECS reports for a task that died) f
 track without a job record; the track keeps the run id, so a superseded task's late
 event changes nothing. A movie runs one subtitle task at a time (each rewrites its master
 playlist); the others' tracks wait `queued`, and each settled task starts the next.
+
+A task never heard from (its event lost, its host gone) would hold the movie's queue for
+good, so each has a deadline watched by a delayed check on the transcode-events queue, as
+transcode jobs have (deadlines.py). A subtitle task says nothing until it is done, so the
+deadline is not renewed: past it the task is stopped and its track fails with the reason
+(an addition) or stays published with it (a removal); not retried, because the admin sees
+the reason and uploading the file again is the retry. The next queued track then starts.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +33,8 @@ from chalicelib.core.contract import Model
 from chalicelib.core.errors import InvalidInput, NotFound
 from chalicelib.core.languages import language_tag
 from chalicelib.core.settings import Settings, get_settings
+from chalicelib.transcode import deadlines
+from chalicelib.transcode.deadlines import DeadlineCheck
 from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.runners import TaskRunner, task_runner
 from chalicelib.transcode.uploads import UploadedObject
@@ -90,15 +100,32 @@ def _run_id(movie_id: str, language: str, token: str) -> str:
 
 
 def _start(action: str, movie_id: str, task: tracks.TrackTask | None,
-           runner: TaskRunner | None) -> None:
+           runner: TaskRunner | None, now: float | None = None) -> None:
+    """Start the task its track now records as processing (or removing), and its watch."""
     if task is None:
         return
     settings = get_settings()
+    now = time.time() if now is None else now
+    deadline = deadlines.deadline_from(now, _allowed())
+    # The check goes out first (deadlines.schedule_check says why); one the track does
+    # not record yet is taken as the watch (_check).
+    due = deadlines.schedule_check(task.run_id, deadline, now)
     token = task.run_id.rsplit(":", 1)[-1]
-    (runner or task_runner(settings)).start(SubtitleTask(
-        token, 1, movie_id, task.version, settings.buckets.uploads if task.source_key else "",
-        task.source_key, action=action, language=task.language, label=task.label,
-        kind=task.kind))
+    task_id = None
+    try:
+        task_id = (runner or task_runner(settings)).start(SubtitleTask(
+            token, 1, movie_id, task.version,
+            settings.buckets.uploads if task.source_key else "", task.source_key,
+            action=action, language=task.language, label=task.label, kind=task.kind))
+    except Exception:  # its deadline settles the track, as for a task that died
+        logger.exception("the subtitle task could not start", extra={"run": task.run_id})
+    tracks.record_watch(movie_id, task.language, task.run_id, check_due=due,
+                        deadline_at=deadline, task_id=task_id)
+
+
+def _allowed() -> int:
+    """A subtitle task moves a small file: the silence a transcoder is allowed is ample."""
+    return deadlines.silence_allowed(get_settings().transcoding, 0)
 
 
 def subtitle_upload(key: str) -> re.Match[str] | None:
@@ -180,19 +207,25 @@ def is_subtitle_run(run_id: str) -> bool:
     return run_id.startswith(RUN_PREFIX)
 
 
-def apply_subtitle_event(message: dict[str, Any], runner: TaskRunner | None = None) -> str:
-    """A subtitle task's event (or the failed event reported for a task that died) on
-    its track."""
+def apply_subtitle_event(message: dict[str, Any], runner: TaskRunner | None = None,
+                         now: float | None = None) -> str:
+    """A subtitle task's event (or the failed event reported for a task that died, or
+    its deadline's check) on its track."""
     try:
-        event = schema.from_message(message)
+        event = DeadlineCheck.parse(message) if message.get("type") == deadlines.CHECK \
+            else schema.from_message(message)
     except schema.NotAnEvent as error:
         raise InvalidInput(f"Not a subtitle task's event: {error}.") from None
-    parts = event.job_id.removeprefix(RUN_PREFIX).split(":")
+    run_id = event.run_id if isinstance(event, DeadlineCheck) else event.job_id
+    parts = run_id.removeprefix(RUN_PREFIX).split(":")
     if len(parts) != 3:
         return "ignored: not a subtitle task's run id"
     movie_id, language, _ = parts
     if not movie_exists(movie_id):
         return "ignored: the movie is gone"
+    now = time.time() if now is None else now
+    if isinstance(event, DeadlineCheck):
+        return _check(movie_id, language, event, runner, now)
     match event:
         case schema.SubtitleAdded(track=track):
             settled = tracks.record_added(movie_id, event.job_id, tracks.AddedTrack(
@@ -206,5 +239,34 @@ def apply_subtitle_event(message: dict[str, Any], runner: TaskRunner | None = No
             return f"ignored: {schema.kind(event)} is not a subtitle task's event"
     if not settled.done:
         return "ignored: superseded or told already"
-    _start(ADD, movie_id, settled.next_task, runner)
+    _start(ADD, movie_id, settled.next_task, runner, now)
     return schema.kind(event)
+
+
+def _check(movie_id: str, language: str, check: DeadlineCheck, runner: TaskRunner | None,
+           now: float) -> str:
+    """The task's deadline check: past the deadline, the task is stopped and its track
+    settled with the reason; before it, the check waits on (SQS delays 15 minutes at
+    most)."""
+    track = next((t for t in tracks.get_movie(movie_id).subtitles
+                  if tracks.track_id(t) == language), None)
+    if track is None or track.run_id != check.run_id or track.status not in tracks.BUSY:
+        return "ignored: the task has settled"
+    if track.check_due is not None and int(track.check_due) != check.due:
+        return "ignored: another check watches this task"
+    deadline = check.due if track.deadline_at is None else int(track.deadline_at)
+    if now < deadline:
+        due = deadlines.schedule_check(check.run_id, deadline, now)
+        if not tracks.record_watch(movie_id, language, check.run_id, check_due=due,
+                                   watched_by=check.due):
+            return "ignored: another check watches this task"
+        return f"watching (next check at {due})"
+    if track.task_id:  # silent, perhaps not dead: it must not rewrite the master later
+        (runner or task_runner(get_settings())).stop(str(track.task_id), check.run_id)
+    reason = (f"no word from the subtitle task for {_allowed()} s: it stopped without "
+              "reporting")
+    settled = tracks.record_failed(movie_id, language, check.run_id, reason)
+    if not settled.done:
+        return "ignored: settled meanwhile"
+    _start(ADD, movie_id, settled.next_task, runner, now)
+    return f"failed: {reason}"

@@ -14,29 +14,27 @@ No dev stack, no transcode.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from chalice.test import Client
-from playwright.sync_api import Route, expect
+from playwright.sync_api import expect
 
 from chalicelib.catalog import transcoding
 from chalicelib.catalog.tracks import TrackRequest
-from chalicelib.core import envvars
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clients import aws_client
-from chalicelib.core.settings import Settings, reload_settings
+from chalicelib.core.settings import Settings
 from chalicelib.transcode import subtitle_jobs
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from devstack.ffmpeg import ffmpeg_binary
-from devstack.web_server import WebConfig, WebServer, hls_available
-from tests.support.browser import Tab, headless_chromium, open_tab, sign_in
+from devstack.web_server import hls_available
+from tests.support.browser import Tab, sign_in
 from tests.support.catalog import make_movie
 from tests.support.factories import make_account
-from tests.support.network import free_port
+from tests.support.hls import ready_media
+from tests.support.in_process_web import serve_api
 from tests.support.uploads import next_message, next_upload_notification
 
 pytestmark = pytest.mark.e2e
@@ -106,16 +104,15 @@ def publish(settings: Settings, media: Path, title: str) -> str:
             s3.upload_file(str(file), settings.buckets.media,
                            f"{prefix}/{file.relative_to(media).as_posix()}")
     transcoding.begin_version(movie.movie_id, VERSION, f"videos/{movie.movie_id}/source.mkv")
-    transcoding.publish_version(movie.movie_id, VERSION, {
-        "master_playlist_key": f"{prefix}/master.m3u8", "audio": True, "duration": SECONDS,
-        "renditions": [{"name": "180p", "height": 180, "width": 320,
-                        "playlist_key": f"{prefix}/180p/index.m3u8"}],
-        "audio_tracks": [
-            {"name": "audio", "language": "en", "label": "English", "channels": 2,
-             "default": True, "playlist_key": f"{prefix}/audio/index.m3u8"},
-            {"name": "audio_1", "language": "fr", "label": "Français", "channels": 2,
-             "default": False, "playlist_key": f"{prefix}/audio_1/index.m3u8"}],
-    })
+    transcoding.publish_version(movie.movie_id, VERSION, ready_media(
+        prefix, duration=SECONDS,
+        renditions=(schema.Rendition(name="180p", height=180, width=320,
+                                     playlist_key=f"{prefix}/180p/index.m3u8"),),
+        audio_tracks=(
+            schema.AudioTrack(name="audio", language="en", label="English", channels=2,
+                              default=True, playlist_key=f"{prefix}/audio/index.m3u8"),
+            schema.AudioTrack(name="audio_1", language="fr", label="Français", channels=2,
+                              default=False, playlist_key=f"{prefix}/audio_1/index.m3u8"))))
     add_subtitles(settings, movie.movie_id)
     return movie.movie_id
 
@@ -132,50 +129,6 @@ def add_subtitles(settings: Settings, movie_id: str) -> None:
                          lambda body: movie_id in body and '"subtitle_' in body,
                          "the subtitle task's event", timeout=60)
     assert handle_transcoder_event(event) == "subtitle_added", event
-
-
-@pytest.fixture
-def web(api: Client, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The page on a port of its own; the API answers on the same origin (so the app's
-    absolute playlist URLs name it)."""
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    server = WebServer("127.0.0.1", port, WebConfig(api_url=origin)).start()
-    monkeypatch.setenv(envvars.PUBLIC_API_URL, origin)
-    reload_settings()
-    yield origin
-    server.stop()
-    monkeypatch.undo()
-    reload_settings()
-
-
-def serve_api(client: Client, origin: str) -> Any:
-    """Playwright's router: the page's API calls to the in-process app, storage URLs
-    fetched for the page (with the CORS a bucket rule would send), the page itself as is."""
-    def route(route: Route) -> None:
-        request, address = route.request, urlsplit(route.request.url)
-        if not route.request.url.startswith(origin):
-            fetched = route.fetch()
-            route.fulfill(response=fetched, headers={
-                **fetched.headers, "access-control-allow-origin": origin,
-                "access-control-allow-credentials": "true"})
-            return
-        if not address.path.startswith(("/api/", "/auth/")):
-            route.continue_()
-            return
-        path = address.path + (f"?{address.query}" if address.query else "")
-        answer = client.http.request(request.method, path, headers=request.all_headers(),
-                                     body=request.post_data_buffer or b"")
-        headers = {name: "\n".join(value) if isinstance(value, list) else str(value)
-                   for name, value in answer.headers.items()}
-        route.fulfill(status=answer.status_code, headers=headers, body=answer.body)
-    return route
-
-
-@pytest.fixture
-def tab(tmp_path: Path) -> Iterator[Tab]:
-    with headless_chromium() as chromium:
-        yield open_tab(chromium, tmp_path, "tracks")
 
 
 def watch(tab: Tab, web: str, movie_id: str) -> None:

@@ -109,9 +109,13 @@ def test_the_pipeline_shows_each_status_with_progress_and_reason(
     statuses = answer.json_body["statuses"]
     assert [row["movie_id"] for row in statuses["draft"]] == [draft.movie_id]
     assert [row["movie_id"] for row in statuses["ready"]] == [ready.movie_id]
+    # Only the movies under way or failed carry the transcode fields (null when unset).
+    assert list(statuses["draft"][0]) == ["movie_id", "id", "title", "status", "created_at"]
     [row] = statuses["processing"]
     assert (row["movie_id"], row["progress"], row["stage"], row["can_rerun"]) == (
         running.movie_id, 42.5, "encoding", False)
+    assert row["reason"] is None and list(row)[5:] == [
+        "updated_at", "progress", "stage", "reason", "can_rerun"]
     [row] = statuses["failed"]
     assert (row["title"], row["reason"], row["can_rerun"]) == (
         "Broken", "not a video: no video stream", True)

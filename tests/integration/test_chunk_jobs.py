@@ -223,6 +223,11 @@ def test_bad_task_events_are_refused_or_ignored(
     not_planned = ChunkTask.of(job, "c0", 1, ())
     assert handle_transcoder_event(task_event(not_planned, "task_done"), runner) == (
         "ignored: the job is not chunked")
+    # A task's event is read by the transcoder events' schema before anything is done.
+    with pytest.raises(InvalidInput, match="percent"):
+        handle_transcoder_event(task_event(not_planned, "progress", percent="half"), runner)
+    with pytest.raises(InvalidInput, match="retryable"):
+        handle_transcoder_event(task_event(not_planned, "failed", reason="x"), runner)
     assert runner.started == [job]
 
 

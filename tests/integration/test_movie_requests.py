@@ -29,6 +29,7 @@ from chalicelib.transcode.runners import EcsRunner
 from tests.support.api import Browser
 from tests.support.catalog import token_headers
 from tests.support.factories import TestAccount, inbox, make_account
+from tests.support.hls import ready_media
 from tests.support.movie_requests import (
     MP4_HEAD,
     RequestWorld,
@@ -260,8 +261,8 @@ def test_a_ready_movie_mails_each_requester_once_and_fills_their_list(
 
     # What the transcode-events handler does when the transcoder reports ready.
     transcoding.begin_version(movie_id, "v1", "videos/x/source.mp4")
-    published = transcoding.publish_version(movie_id, "v1", {
-        "master_playlist_key": f"videos/{movie_id}/v1/master.m3u8", "renditions": []})
+    published = transcoding.publish_version(movie_id, "v1",
+                                            ready_media(f"videos/{movie_id}/v1"))
     assert published.request_id == request_id
     announce_transcoded(movie_id, request_id, "ready")  # which movie requests subscribe to
     announce_transcoded(movie_id, request_id, "ready")  # redelivered

@@ -6,7 +6,6 @@ progress, and playable exactly as a ready movie; failures and replacements after
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
@@ -17,6 +16,7 @@ from chalice.test import HTTPResponse
 
 from chalicelib.catalog import transcoding as catalog
 from chalicelib.catalog.models import MovieModel
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core import envvars
 from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
@@ -155,8 +155,9 @@ def test_a_repeated_or_stale_playable_event_changes_nothing(
     late = event(playable_event(job), runner)  # attempt 1's, after attempt 2 started
     assert late == "ignored: stale event"
     # The catalog holds the line itself too (an event read before the retry committed).
-    assert not catalog.show_playable(job.movie_id, job.version, 1,
-                                         json.loads(playable_event(job)))
+    told = schema.decode(playable_event(job))
+    assert isinstance(told, schema.Playable)
+    assert not catalog.show_playable(job.movie_id, job.version, 1, told)
     assert MovieModel.get(job.movie_id).status == "processing"
     second = runner.started[-1]
     put_version(stack, second, segments=1)

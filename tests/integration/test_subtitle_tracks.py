@@ -11,23 +11,24 @@ import requests
 
 from chalicelib.catalog import tracks
 from chalicelib.catalog.models import MovieModel
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings
+from chalicelib.transcode.deadlines import DeadlineCheck
 from chalicelib.transcode.jobs import unreported_failure
 from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from chalicelib.transcode.subtitle_jobs import SubtitleTask
 from tests.support.api import Browser
 from tests.support.catalog import make_movie
 from tests.support.factories import make_account
-from tests.support.hls import make_playable_movie, master_playlist
+from tests.support.hls import make_playable_movie, master_playlist, ready_media
+from tests.support.subtitles import SRT, added_event, subtitle_tasks
 from tests.support.uploads import (
     RecordingRunner,
     next_upload_notification,
     ready_event,
     upload,
 )
-
-SRT = b"1\n00:00:01,000 --> 00:00:03,000\nHello\n"
 
 
 @pytest.fixture
@@ -39,20 +40,6 @@ def tracks_of(browser: Browser, admin: dict[str, str], movie_id: str) -> list[di
     answer = browser.get(f"/api/admin/videos/{movie_id}/subtitles/", headers=admin)
     assert answer.status_code == 200, answer.json_body
     return list(answer.json_body)
-
-
-def added_event(task: SubtitleTask, **track: Any) -> str:
-    return json.dumps({
-        "type": "subtitle_added", "job_id": task.run_id, "movie_id": task.movie_id,
-        "version": task.version, "master_playlist_key": "ignored",
-        "track": {"track": task.language, "language": task.language, "label": task.label,
-                  "kind": task.kind, "forced": task.kind == "forced", "default": False,
-                  "cue_count": 1, "dropped_cues": 0, "first_dropped_line": None,
-                  "playlist_key": "ignored", **track}})
-
-
-def subtitle_tasks(runner: RecordingRunner) -> list[SubtitleTask]:
-    return [task for task in runner.started if isinstance(task, SubtitleTask)]
 
 
 def test_an_admin_adds_a_track_through_a_presigned_upload(
@@ -143,6 +130,40 @@ def test_a_task_that_dies_fails_its_track_and_dropped_cues_are_told(
     assert by_language["es"]["status"] == "ready"
     assert by_language["es"]["reason"] == "2 cue(s) with broken timings dropped, the first " \
                                           "at line 9"
+
+
+def watched(movie_id: str, language: str) -> tuple[str, int]:
+    """The deadline check its track waits for, as the queue delivers it, and the deadline."""
+    [track] = [t for t in MovieModel.get(movie_id).subtitles if t.language == language]
+    check = DeadlineCheck(str(track.run_id), int(track.check_due or 0))
+    return check.body(), int(track.deadline_at or 0)
+
+
+def test_a_task_never_heard_from_fails_its_track_at_its_deadline_and_the_next_starts(
+    stack: Settings, browser: Browser, admin: dict[str, str], runner: RecordingRunner
+) -> None:
+    movie = make_playable_movie("Unheard")
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/subtitles/de.srt", SRT), runner)
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/subtitles/es.srt", SRT), runner)
+    [silent] = subtitle_tasks(runner)
+    check, deadline = watched(movie.movie_id, "de")
+
+    early = handle_transcoder_event(check, runner, clock=lambda: deadline - 60.0)
+    overdue = handle_transcoder_event(check, runner, clock=lambda: float(deadline))
+    again = handle_transcoder_event(check, runner, clock=lambda: deadline + 1.0)
+    late = handle_transcoder_event(added_event(silent), runner)
+
+    assert early.startswith("watching")
+    assert overdue.startswith("failed: no word from the subtitle task")
+    assert again.startswith("ignored") and late.startswith("ignored")
+    assert runner.stopped == [("recorded:1", silent.run_id)]  # it must not write later
+    [_, queued] = subtitle_tasks(runner)
+    assert queued.language == "es"
+    by_language = {t["language"]: t for t in tracks_of(browser, admin, movie.movie_id)}
+    assert by_language["de"]["status"] == "failed"
+    assert "stopped without reporting" in by_language["de"]["reason"]
+    assert by_language["es"]["status"] == "processing"
+    assert watched(movie.movie_id, "es")[1] > 0  # the next task is watched too
 
 
 def test_a_new_version_gets_the_tracks_admins_added_made_again(
@@ -250,13 +271,16 @@ def test_tracks_of_the_ready_event_are_listed_and_delivered(
     for name, body in files.items():
         s3.put_object(Bucket=bucket, Key=f"{prefix}/{name}", Body=body.encode())
     record = MovieModel.get(movie.movie_id)
-    tracks.record_published(movie.movie_id, str(record.current_version), {
-        "audio_tracks": [{"name": "audio", "language": "eng", "label": "English",
-                          "channels": 2, "default": True},
-                         {"name": "audio_1", "language": "fra", "label": "Français",
-                          "channels": 6, "default": False}],
-        "subtitles": [{"track": "en", "language": "en", "label": "English",
-                       "kind": "subtitles", "default": False, "cue_count": 1}]})
+    tracks.record_published(movie.movie_id, str(record.current_version), ready_media(
+        prefix, audio_tracks=(
+            schema.AudioTrack(name="audio", language="eng", label="English", channels=2,
+                              default=True, playlist_key=f"{prefix}/audio/index.m3u8"),
+            schema.AudioTrack(name="audio_1", language="fra", label="Français", channels=6,
+                              default=False, playlist_key=f"{prefix}/audio_1/index.m3u8")),
+        subtitles=(schema.SubtitleTrack(
+            track="en", language="en", label="English", kind="subtitles", forced=False,
+            default=False, cue_count=1, dropped_cues=0,
+            playlist_key=f"{prefix}/subtitles/en/index.m3u8"),)))
     base = f"/api/video/{movie.movie_id}"
 
     detail = browser.get(f"{base}/", headers=viewer).json_body

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.catalog import transcoding
 from chalicelib.catalog.models import MovieModel
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import get_settings
 from tests.support.catalog import make_movie
@@ -45,10 +48,18 @@ def make_playable_movie(title: str = "Playable", heights: tuple[int, ...] = (480
     for key, body in files.items():
         s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
     transcoding.begin_version(movie.movie_id, version, f"videos/{movie.movie_id}/source.mp4")
-    transcoding.publish_version(movie.movie_id, version, {
-        "master_playlist_key": f"{prefix}/master.m3u8", "audio": True,
-        "vtt_key": f"{prefix}/thumbnails.vtt", "duration": duration,
-        "renditions": [{"name": f"{h}p", "height": h, "width": h * 16 // 9,
-                        "playlist_key": f"{prefix}/{h}p/index.m3u8"} for h in heights],
-    })
+    transcoding.publish_version(movie.movie_id, version, ready_media(
+        prefix, vtt_key=f"{prefix}/thumbnails.vtt", duration=duration,
+        renditions=tuple(schema.Rendition(name=f"{h}p", height=h, width=h * 16 // 9,
+                                          playlist_key=f"{prefix}/{h}p/index.m3u8")
+                         for h in heights)))
     return MovieModel.get(movie.movie_id)
+
+
+def ready_media(prefix: str, **fields: Any) -> schema.Ready:
+    """The ready event of the version under `prefix` (`videos/<movie>/<version>`), as the
+    catalog takes it: audio, no renditions, no thumbnail unless `fields` say otherwise."""
+    values: dict[str, Any] = {
+        "job_id": "job.1", "master_playlist_key": f"{prefix}/master.m3u8", "renditions": (),
+        "audio": True, "duration": 6.0, "thumbnail_key": None, "vtt_key": None} | fields
+    return schema.Ready(**values)

@@ -17,6 +17,7 @@ from transcoder.transcode import transcode
 
 from chalicelib.catalog import transcoding
 from chalicelib.catalog.models import MovieModel
+from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import get_settings
 from tests.support.catalog import make_movie
@@ -42,7 +43,9 @@ def publish_transcoded(result: TranscodeResult, output: Path, title: str) -> Mov
         s3.put_object(Bucket=bucket, Key=job.prefix + path.relative_to(output).as_posix(),
                       Body=path.read_bytes(), ContentType=content_type(path))
     transcoding.begin_version(movie.movie_id, job.version, f"videos/{movie.movie_id}/clip.mp4")
-    transcoding.publish_version(movie.movie_id, job.version, ready_event(job, result))
+    ready = schema.from_message(ready_event(job, result))
+    assert isinstance(ready, schema.Ready)
+    transcoding.publish_version(movie.movie_id, job.version, ready)
     return MovieModel.get(movie.movie_id)
 
 

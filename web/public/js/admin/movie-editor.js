@@ -1,9 +1,10 @@
-// One movie, edited: its fields, genres, rating, cast and roles, poster and backdrop, and
-// delete (the confirmation says what goes with it).
+// One movie, edited: its fields, genres, rating, cast and roles, poster and backdrop, its
+// subtitle and audio tracks (tracks.js), and delete (the confirmation says what goes with it).
 import { api, del, get, post } from '../api.js';
 import { alertBox, field, h } from '../dom.js';
 import { navigate } from '../router.js';
 import { act, confirmDialog, consoleFrame, statusBadge } from './shell.js';
+import { tracksEditor } from './tracks.js';
 
 const ROLES = ['actor', 'director', 'writer', 'producer', 'composer', 'creator'];
 const MAX_IMAGE_BYTES = 700 * 1024; // base64 in a JSON body under the API's 1 MiB limit
@@ -117,5 +118,7 @@ export async function movieEditorView({ root, params }) {
     facts.append(h('span', { class: 'reason', text: ` Failed: ${movie.transcode.reason} ` }), rerun);
   }
   section.append(h('p', {}, h('a', { href: '/admin/catalog' }, '← Back to the catalog')), facts, alert, form,
-    h('h2', { text: 'Images' }), images, h('h2', { text: 'Delete' }), remove);
+    h('h2', { text: 'Images' }), images,
+    ...(movie.status === 'draft' ? [] : [h('h2', { text: 'Tracks' }), tracksEditor(movie)]),
+    h('h2', { text: 'Delete' }), remove);
 }
