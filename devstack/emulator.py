@@ -17,6 +17,12 @@ from devstack.processes import ChildGroup
 
 logger = logging.getLogger(__name__)
 
+# A stopping emulator writes its last snapshot (devstack/moto_persistence.py) after its
+# server has let the requests in flight finish: seconds on a busy machine. Killing it
+# sooner loses what changed since the snapshot before (a restart that lost the account
+# made just before Ctrl-C was seen under a loaded test run), so it gets this long.
+STOP_GRACE_SECONDS = 30
+
 
 class EmulatorKind(Enum):
     MOTO = "moto"
@@ -34,8 +40,10 @@ class Emulator:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
+                logger.warning("the emulator did not stop within %d s: killed, so what changed "
+                               "since its last snapshot is lost", STOP_GRACE_SECONDS)
                 self.process.kill()
                 self.process.wait()
 

@@ -42,8 +42,17 @@ def pipeline(per_status: int = MAX_PER_STATUS) -> PipelineView:
     wanted = [card.movie_id for status in UNDER_WAY for card in cards[status]]
     details = {movie.movie_id: movie for movie in MovieModel.batch_get(wanted)} if wanted else {}
     return PipelineView(statuses={
-        status: [_row(card, details.get(card.movie_id)) for card in found]
+        status: [_row(card, details.get(card.movie_id)) for card in found
+                 if _still(status, details.get(card.movie_id))]
         for status, found in cards.items()})
+
+
+def _still(status: str, movie: MovieModel | None) -> bool:
+    """Whether a card of `status` is not stale. A status change rewrites the cards in a
+    batch (listing.write_listing: the new ones saved, then the old deleted), so for a
+    moment a movie has a card under its old status and its new one; where the movie
+    itself was read, the card of the status it no longer has is left out."""
+    return movie is None or movie.status == status
 
 
 def _row(card: ListingModel, movie: MovieModel | None) -> PipelineRow:

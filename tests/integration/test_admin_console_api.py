@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from chalicelib.catalog import transcoding
+from chalicelib.catalog.listing import card_for
 from chalicelib.catalog.models import MovieModel
 from chalicelib.catalog.pipeline import source_to_rerun
 from chalicelib.core.clients import aws_client
@@ -120,6 +121,23 @@ def test_the_pipeline_shows_each_status_with_progress_and_reason(
     assert (row["title"], row["reason"], row["can_rerun"]) == (
         "Broken", "not a video: no video stream", True)
     assert statuses["playable"] == []
+
+
+def test_a_movie_caught_between_its_old_and_new_cards_shows_once(
+    browser: Browser, admin: dict[str, str]
+) -> None:
+    """A status change saves the new cards before it deletes the old (one batch, not a
+    transaction): a pipeline read in between must not list the movie twice."""
+    running = make_movie("Between", status="draft")
+    transcoding.begin_version(running.movie_id, "v1", f"videos/{running.movie_id}/a.mp4")
+    stale = card_for(MovieModel.get(running.movie_id), "status#draft")
+    stale.status = "draft"
+    stale.save()  # as the old card still stands before the batch deletes it
+
+    statuses = browser.get("/api/admin/pipeline/", headers=admin).json_body["statuses"]
+
+    assert [row["movie_id"] for row in statuses["processing"]] == [running.movie_id]
+    assert running.movie_id not in [row["movie_id"] for row in statuses["draft"]]
 
 
 def test_a_failed_movie_is_transcoded_again_from_its_source(
