@@ -199,6 +199,9 @@ def begin_removal(movie_id: str, language: str, run_id: str) -> TrackTask | None
             tracks.remove(track)
             return None
         track.status, track.run_id, track.reason = REMOVING, run_id, None
+        # The add run's watch ends here: its check must not pass for the removal's, nor
+        # the removal's check be refused as another's (record_watch's `watched_by`).
+        track.task_id = track.deadline_at = track.check_due = None
         track.updated_at = now_iso()
         return TrackTask(language, str(track.label), str(track.kind), str(track.version),
                          run_id)

@@ -4,6 +4,7 @@ viewers see, their delivery, and members' language preferences (runner faked).""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -253,6 +254,34 @@ def test_removing_a_track_runs_the_remove_task_and_forgets_it(
                           "track": {"track": "en", "language": "en"}})
     assert handle_transcoder_event(removed) == "subtitle_removed"
     assert tracks_of(browser, admin, movie.movie_id) == []
+
+
+def test_a_removal_whose_watch_was_never_written_is_still_settled_by_its_check(
+    stack: Settings, browser: Browser, admin: dict[str, str], runner: RecordingRunner,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The removal's deadline check is sent before its watch is written on the track: if
+    the writer dies in between, the check must still settle the removal, not be taken
+    for the finished add run's."""
+    monkeypatch.setattr("chalicelib.transcode.subtitle_jobs.task_runner", lambda _: runner)
+    movie = make_playable_movie("Half removed")
+    accept_uploads(upload(stack, f"videos/{movie.movie_id}/subtitles/en.srt", SRT), runner)
+    handle_transcoder_event(added_event(subtitle_tasks(runner)[0]))
+    assert watched(movie.movie_id, "en")[1] > 0  # the add run's watch, kept on the track
+
+    with monkeypatch.context() as crash:
+        crash.setattr(tracks, "record_watch", lambda *args, **kwargs: False)
+        answer = browser.delete(f"/api/admin/videos/{movie.movie_id}/subtitles/en",
+                                headers=admin)
+    assert answer.status_code == 202, answer.json_body
+    remove = subtitle_tasks(runner)[-1]
+    due = int(time.time())
+    settled = handle_transcoder_event(DeadlineCheck(remove.run_id, due).body(), runner,
+                                      clock=lambda: due + 1.0)
+
+    assert not settled.startswith("ignored"), settled
+    [track] = tracks_of(browser, admin, movie.movie_id)
+    assert track["status"] == "ready" and "could not be removed" in track["reason"]
 
 
 def test_tracks_of_the_ready_event_are_listed_and_delivered(
