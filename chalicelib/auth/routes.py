@@ -14,7 +14,6 @@ from chalicelib.auth.schemas import (
     AdminAccount,
     Authenticated,
     Caller,
-    Detail,
     DetailWithUser,
     DisplayNameChange,
     Me,
@@ -32,7 +31,7 @@ from chalicelib.auth.schemas import (
     me,
     public_user,
 )
-from chalicelib.core.contract import to_json
+from chalicelib.core.contract import Detail, to_json
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.settings import get_settings
 

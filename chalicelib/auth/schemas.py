@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from chalicelib.auth.accounts import Account, check_display_name, normalize_email
-from chalicelib.core.contract import LenientModel, Model
+from chalicelib.core.contract import Detail, LenientModel, Model
 from chalicelib.core.validation import Check
 
 Email = Annotated[str, Meta(max_length=320), Check(normalize_email)]
@@ -95,10 +95,6 @@ class Me(PublicUser, frozen=True):
 class AdminAccount(PublicUser, frozen=True):
     plan: str | None
     is_active: bool
-
-
-class Detail(Model, frozen=True):
-    detail: str
 
 
 class Registered(Detail, frozen=True):

@@ -31,6 +31,12 @@ class LenientModel(Model, frozen=True, forbid_unknown_fields=False, kw_only=True
     """A Videoflix-compatible body: fields we do not read are ignored, not refused."""
 
 
+class Detail(Model, frozen=True):
+    """An answer that is a sentence for people (logged out, playback stopped...)."""
+
+    detail: str
+
+
 M = TypeVar("M", bound=Model)
 
 

@@ -7,6 +7,7 @@ from chalice.app import Response
 from chalicelib.auth.access import Access, Caller, PlaybackPass
 from chalicelib.auth.principal import Principal
 from chalicelib.catalog.playable import PlayableMovie, playable_movie
+from chalicelib.core.contract import Detail
 from chalicelib.core.errors import Gone
 from chalicelib.core.http import ApiBlueprint
 from chalicelib.core.paging import PageQuery
@@ -17,7 +18,6 @@ from chalicelib.playback.plans import plan_of_user
 from chalicelib.playback.shapes import (
     ActiveSession,
     ContinueWatchingCard,
-    PlaybackStopped,
     WatchSessionRenewed,
     WatchSessionStarted,
 )
@@ -54,11 +54,11 @@ def heartbeat(caller: Principal, body: WatchPosition) -> WatchSessionRenewed:
 
 
 @playback_routes.route("/api/playback/stop", methods=["POST"], auth=Access.USER,
-                       body=WatchPosition, response=PlaybackStopped)
-def stop(caller: Principal, body: WatchPosition) -> PlaybackStopped:
+                       body=WatchPosition, response=Detail)
+def stop(caller: Principal, body: WatchPosition) -> Detail:
     """End the session and save the position."""
     service.stop_playback(caller.user_id, body)
-    return PlaybackStopped(detail="Playback stopped; the position is saved.")
+    return Detail(detail="Playback stopped; the position is saved.")
 
 
 @playback_routes.route("/api/playback/active", methods=["GET"], auth=Access.USER,

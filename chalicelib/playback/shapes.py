@@ -20,12 +20,6 @@ class WatchSessionRenewed(Model, frozen=True):
     heartbeat_interval: int
 
 
-class PlaybackStopped(Model, frozen=True):
-    """A sentence for people."""
-
-    detail: str
-
-
 class ActiveSession(Model, frozen=True):
     watch_session_id: str
     movie_id: str
