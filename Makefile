@@ -13,19 +13,21 @@ WEB_DEPS := web/node_modules/.package-lock.json
 # Debian packages when a command is missing (as root, or through sudo when there is one).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q
 
-.PHONY: install browser run reset test test-unit test-integration test-e2e test-localstack lint admin mail upload deploy package bench bench-transcode bench-load clean
+.PHONY: install browser run reset test test-unit test-integration test-e2e test-image-ffmpeg test-localstack lint admin mail upload deploy package bench bench-transcode bench-load clean
 
 install: $(DEPS) $(WEB_DEPS)
 
-# Re-installs only when the requirements change. ffmpeg: the system's if on PATH,
-# else the binary inside the imageio-ffmpeg wheel (see devstack/ffmpeg.py).
-$(DEPS): requirements.txt requirements-dev.txt
+# Re-installs only when the requirements change. ffmpeg: the system's if on PATH and at
+# least 9.0, else the binary inside the imageio-ffmpeg wheel, at the image's pin
+# (devstack/ffmpeg.py; older releases read our command lines differently).
+$(DEPS): requirements.txt requirements-dev.txt containers/transcoder/requirements.txt
 	@test -x $(PY) || { echo "[1/3] creating the virtual environment $(VENV) (a few seconds)"; $(PYTHON) -m venv $(VENV); }
 	@echo "[2/3] installing Python packages into $(VENV): about 1-3 minutes the first time (log: $(PIP_LOG))"
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt > $(PIP_LOG) 2>&1 \
 		|| { cat $(PIP_LOG); exit 1; }
-	@command -v ffmpeg > /dev/null || { echo "[3/3] no ffmpeg on PATH: installing the imageio-ffmpeg wheel (about 30 s)"; \
-		$(PY) -m pip install -q imageio-ffmpeg >> $(PIP_LOG) 2>&1; } || { cat $(PIP_LOG); exit 1; }
+	@$(PY) -m devstack.ffmpeg --system || { echo "[3/3] no ffmpeg 9 or newer on PATH: installing the imageio-ffmpeg wheel (about 30 s)"; \
+		$(PY) -m pip install -q imageio-ffmpeg \
+			-c containers/transcoder/requirements.txt >> $(PIP_LOG) 2>&1; } || { cat $(PIP_LOG); exit 1; }
 	@echo "ffmpeg: $$($(PY) -m devstack.ffmpeg)"
 	@touch $@
 
@@ -63,6 +65,15 @@ test-integration: $(DEPS)
 
 test-e2e: $(DEPS) $(WEB_DEPS) browser
 	@$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+# The transcoder's e2e tests against another ffmpeg than the image's (not in `make test`:
+# getting one downloads), e.g. Debian's: `python -m devstack.debian_ffmpeg trixie /tmp/ff`, then
+# `make test-image-ffmpeg FFMPEG=/tmp/ff/bin/ffmpeg FFPROBE=/tmp/ff/bin/ffprobe` (FFPROBE
+# empty: the probe reads ffmpeg's banner, as in the image). docs/deploy.md has the results.
+test-image-ffmpeg: $(DEPS)
+	@test -n "$(FFMPEG)" || { echo "usage: make test-image-ffmpeg FFMPEG=... [FFPROBE=...]"; exit 2; }
+	@REELSTACK_FFMPEG="$(FFMPEG)" REELSTACK_FFPROBE="$(FFPROBE)" \
+		$(PY) -m pytest tests/e2e/test_transcoder_*.py $(PYTEST_ARGS)
 
 # The integration tier against real LocalStack, started on the host when none runs
 # (prepared once under ~/.cache/reelstack/localstack, stopped again if we started it).

@@ -94,9 +94,10 @@ def bench_emulator() -> Iterator[str]:
 
 
 @contextmanager
-def deployed_emulator() -> Iterator[Emulator]:
+def deployed_emulator(state_dir: Path | None = None) -> Iterator[Emulator]:
     """bench_emulator's emulator itself: its process (None for BENCH_ENDPOINT's) is what a
-    bench reads the emulator's memory from."""
+    bench reads the emulator's memory from. With `state_dir` it keeps its state there as
+    `make run`'s does (snapshots)."""
     os.environ.update(BENCH_ENV)
     from chalicelib.core.settings import reload_settings
     from devstack.deploy import deploy_stack
@@ -105,7 +106,7 @@ def deployed_emulator() -> Iterator[Emulator]:
 
     given = os.environ.get("BENCH_ENDPOINT")
     emulator = (Emulator(given, EmulatorKind.UNKNOWN) if given
-                else start_moto(f"http://127.0.0.1:{free_port()}"))
+                else start_moto(f"http://127.0.0.1:{free_port()}", state_dir=state_dir))
     os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
     use_local_environment()
     deploy_stack(reload_settings())

@@ -10,14 +10,19 @@ Two columns, side by side in one run:
   signed-in viewer (premium plan: the whole ladder) can fetch the master through
   `POST /api/playback/start/`, the first segment of every rendition it names and the
   audio's. Also shown: when the movie detail first said `playable` (polled every
-  POLL_SECONDS, so up to that much late). The stack is stopped after each run (the
-  transcoder gets SIGTERM and takes back what it published), so no run pays for the
-  encode of the one before.
+  POLL_SECONDS, so up to that much late), and when the transcoder's process was first
+  seen (polled every START_POLL_SECONDS; negative when moto emitted the event before its
+  copy answered). The stack is stopped after each run (the transcoder gets SIGTERM and
+  takes back what it published), so no run pays for the encode of the one before. The
+  emulator keeps its state in a folder as `make run`'s does (its snapshots are part of
+  what a user's upload waits for; `--memory-only`: without), each run starts once the
+  emulator has written the bodies the run before left it, and the lengths take turns
+  run by run, so a machine that gets busier hits them alike.
 - transcoder alone: `python -m transcoder run` started by hand against a bare emulator,
   from its start to its `playable` event on the events queue; then SIGTERM.
 
     .venv/bin/python -m bench.first_playable [--runs N] [--minutes 2 20]
-        [--only pipeline|transcoder]
+        [--only pipeline|transcoder] [--memory-only]
 
 The sources are the ladder benchmark's minute of testsrc2 (bench/transcode_ladder.py),
 repeated without re-encoding, kept in the same cache. Each is uploaded once to a staging
@@ -37,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -67,8 +73,10 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
 TARGET_SECONDS = 10.0
 PLAYABLE_WAIT_SECONDS = 300  # far past any result worth reporting
 POLL_SECONDS = 0.2  # the detail's poll: often enough, without taking the encoder's CPU
+START_POLL_SECONDS = 0.05  # a scan of /proc for the transcoder: a few ms, until it is seen
 STATUS_CHECK_SECONDS = 5.0  # how often a run looks for a failure it would otherwise wait out
 EXIT_WAIT_SECONDS = 120  # a stopped transcoder takes back its files, then exits
+SETTLE_WAIT_SECONDS = 300  # the emulator writing a 1.5 GB body to its state folder
 STAGING_PREFIX = "bench-sources/"  # outside videos/: the upload handler ignores it
 VIEWER_EMAIL, VIEWER_PASSWORD = "first-playable@bench.example", "bench passphrase"
 DEVICE = {"name": "bench player", "device_type": "other", "device_id": "bench-first-playable"}
@@ -176,6 +184,7 @@ class PipelineRun:
     playable: float
     fetchable: float
     playlists: int  # media playlists the master named (renditions and audio), all started
+    started: float | None = None  # the transcoder's process first seen; None: never seen
 
 
 @dataclass(frozen=True)
@@ -213,32 +222,73 @@ def first_segment_uris(playlist_url: str, text: str) -> list[str]:
     return [urljoin(playlist_url, uri) for uri in [*init[:1], segments[0]]]
 
 
-def pipeline_runs(sources: dict[int, Path], runs: int) -> dict[int, list[PipelineRun]]:
-    """`runs` uploads of each source through `make run`'s stack on a fresh emulator."""
+def pipeline_runs(sources: dict[int, Path], runs: int,
+                  keep_state: bool = True) -> dict[int, list[PipelineRun]]:
+    """`runs` uploads of each source through `make run`'s stack on a fresh emulator (its
+    state kept in a temporary folder, as `make run` keeps it, unless not `keep_state`)."""
     from chalicelib.auth.accounts import create_user
     from chalicelib.auth.service import set_plan
     from chalicelib.core.clients import aws_client
     from chalicelib.core.settings import get_settings
 
-    results: dict[int, list[PipelineRun]] = {}
-    with deployed_emulator():
+    results: dict[int, list[PipelineRun]] = {minutes: [] for minutes in sources}
+    with tempfile.TemporaryDirectory(prefix="bench-first-playable-state-") as folder, \
+            deployed_emulator(Path(folder) if keep_state else None):
+        state = Path(folder) if keep_state else None
         viewer_id = create_user(VIEWER_EMAIL, VIEWER_PASSWORD, active=True).user_id
         set_plan(viewer_id, "premium")  # every rung of the ladder, not basic's 480p
         s3, uploads = aws_client("s3"), get_settings().buckets.uploads
+        staged = {minutes: f"{STAGING_PREFIX}{source.name}"
+                  for minutes, source in sources.items()}
         for minutes, source in sources.items():
-            staged = f"{STAGING_PREFIX}{source.name}"
             print(f"staging the {minutes}-minute source ({source.stat().st_size / 1e6:.0f} MB)"
                   " in the uploads bucket ...", flush=True)
-            s3.upload_file(str(source), uploads, staged)
-            results[minutes] = []
-            for run in range(runs):
-                measured = pipeline_run(uploads, staged, f"Bench {minutes} min #{run + 1}")
-                print(f"  pipeline, {minutes} minutes: playable {measured.playable:.1f} s, "
-                      f"fetchable {measured.fetchable:.1f} s ({measured.playlists} media "
-                      "playlists started)", flush=True)
-                results[minutes].append(measured)
-            s3.delete_object(Bucket=uploads, Key=staged)
+            s3.upload_file(str(source), uploads, staged[minutes])
+        for run, minutes in turns(list(sources), runs):
+            wait_for_snapshots(state)
+            measured = pipeline_run(uploads, staged[minutes], f"Bench {minutes} min #{run + 1}")
+            print(f"  pipeline, {minutes} minutes: transcoder started "
+                  f"{_seconds(measured.started)}, playable {measured.playable:.1f} s, "
+                  f"fetchable {measured.fetchable:.1f} s ({measured.playlists} media "
+                  "playlists started)", flush=True)
+            results[minutes].append(measured)
+        for key in staged.values():
+            s3.delete_object(Bucket=uploads, Key=key)
     return results
+
+
+def wait_for_snapshots(state: Path | None) -> None:
+    """Until the emulator has no S3 body half-written to its state folder (none seen for a
+    snapshot's interval and a half): a 1.5 GB one still being written and fsynced when the
+    next run starts would slow that run, and it is the run before's cost, not its own."""
+    if state is None:
+        return
+    from devstack.moto_persistence import SNAPSHOT_EVERY
+    from devstack.moto_state_file import BODIES_NAME
+
+    bodies = state / BODIES_NAME
+    deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+    quiet_since = time.monotonic()
+    while True:
+        if bodies.is_dir() and any(name.startswith(".") for name in os.listdir(bodies)):
+            quiet_since = time.monotonic()  # write_atomically's temp file: a body under way
+        elif time.monotonic() - quiet_since >= SNAPSHOT_EVERY * 1.5:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the emulator still writes to {bodies} after "
+                               f"{SETTLE_WAIT_SECONDS} s")
+        time.sleep(0.2)
+
+
+def turns(lengths: list[int], runs: int) -> list[tuple[int, int]]:
+    """(run, minutes) in the order to run them: every length once per round, the order
+    reversed every other round, so that neither length always goes first."""
+    return [(run, minutes) for run in range(runs)
+            for minutes in (lengths if run % 2 == 0 else lengths[::-1])]
+
+
+def _seconds(value: float | None) -> str:
+    return "never seen" if value is None else f"{value:.2f} s"
 
 
 def pipeline_run(uploads: str, staged: str, title: str) -> PipelineRun:
@@ -252,7 +302,7 @@ def pipeline_run(uploads: str, staged: str, title: str) -> PipelineRun:
     key = f"videos/{movie_id}/source.mp4"
     s3 = aws_client("s3")
     try:
-        with running_api() as api:
+        with running_api() as api, TranscoderStart(movie_id) as start:
             http = signed_in(api)
             # A server-side copy is a PUT: S3 emits ObjectCreated when it returns.
             s3.copy_object(Bucket=uploads, Key=key,
@@ -265,7 +315,35 @@ def pipeline_run(uploads: str, staged: str, title: str) -> PipelineRun:
     finally:
         wait_for_transcoders_to_exit(movie_id)
         s3.delete_object(Bucket=uploads, Key=key)  # 1.5 GB the emulator need not keep
-    return PipelineRun(playable, fetchable, playlists)
+    started = None if start.seen is None else start.seen - put_returned
+    return PipelineRun(playable, fetchable, playlists, started)
+
+
+class TranscoderStart:
+    """Notes when the movie's transcoder process is first seen, from a thread that scans
+    /proc until then: what the upload's event, the dispatcher, the handler and the runner
+    took, apart from the transcoder's own work."""
+
+    def __init__(self, movie_id: str) -> None:
+        self.movie_id = movie_id
+        self.seen: float | None = None  # time.perf_counter()
+        self._stop = threading.Event()
+        self._watch = threading.Thread(target=self._scan, daemon=True, name="start-watch")
+
+    def __enter__(self) -> TranscoderStart:
+        self._watch.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._watch.join()
+
+    def _scan(self) -> None:
+        while not self._stop.is_set():
+            if transcoder_pids(self.movie_id):
+                self.seen = time.perf_counter()
+                return
+            self._stop.wait(START_POLL_SECONDS)
 
 
 def signed_in(api: str) -> requests.Session:
@@ -364,10 +442,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--minutes", type=int, nargs="+", default=[2, 20])
     parser.add_argument("--only", choices=("pipeline", "transcoder"),
                         help="one column only (default: both)")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="the pipeline's emulator keeps no state folder (make run's does)")
     args = parser.parse_args(argv)
     ffmpeg = find_media_tools().ffmpeg
     sources = {minutes: long_source(ffmpeg, minutes) for minutes in args.minutes}
-    pipeline = pipeline_runs(sources, args.runs) if args.only != "transcoder" else {}
+    pipeline = pipeline_runs(sources, args.runs, keep_state=not args.memory_only) \
+        if args.only != "transcoder" else {}
     alone = transcoder_alone_runs(sources, args.runs) if args.only != "pipeline" else {}
     print(report(sources, pipeline, alone, args.runs))
 
@@ -393,17 +474,21 @@ def report(sources: dict[int, Path], pipeline: dict[int, list[PipelineRun]],
     def median(samples: list[float] | None, width: int) -> str:
         return f"{statistics.median(samples):{width - 1}.1f}s" if samples else f"{'-':>{width}}"
 
+    def started(done: list[PipelineRun] | None) -> list[float] | None:
+        seen = [r.started for r in done or [] if r.started is not None]
+        return seen or None
+
     rows = [f"\nTime to first playable, 1080p30 testsrc2 + sine, {os.cpu_count()} cores, median "
             f"of {runs} (a shared machine: figures are noisy)",
             f"  {'source':12} {'size':>8} {'pipeline: fetchable':>20} {'(detail playable)':>18} "
-            f"{'transcoder alone':>17}"]
+            f"{'(transcoder start)':>19} {'transcoder alone':>17}"]
     for minutes, source in sources.items():
         done = pipeline.get(minutes)
         rows.append(
             f"  {minutes:3d} minutes {source.stat().st_size / 1e6:7.0f}MB "
             f"{median([r.fetchable for r in done] if done else None, 20)} "
             f"{median([r.playable for r in done] if done else None, 18)} "
-            f"{median(alone.get(minutes), 17)}")
+            f"{median(started(done), 19)} {median(alone.get(minutes), 17)}")
     rows += growth_and_verdict(
         {minutes: statistics.median(r.fetchable for r in done)
          for minutes, done in pipeline.items()} if pipeline else
@@ -412,7 +497,9 @@ def report(sources: dict[int, Path], pipeline: dict[int, list[PipelineRun]],
     rows += ["  pipeline: from the upload's PUT returning (S3 event emitted) to the master, every",
              "    rendition's first segment and the audio's fetched through the API; the detail",
              f"    column is when GET /api/video/{{id}}/ first said playable (polled every "
-             f"{POLL_SECONDS} s).",
+             f"{POLL_SECONDS} s),",
+             "    the start column when the transcoder's process was first seen (the event, the",
+             "    dispatcher, the handler and the runner: the part before the transcoder's own).",
              "  transcoder alone: `python -m transcoder run` started by hand, to its playable "
              "event."]
     return "\n".join(rows)

@@ -51,7 +51,7 @@ def streaming_large_reads(application: Application) -> Application:
             status = "206 Partial Content"
             headers["content-range"] = f"bytes {first}-{last}/{key.size}"
         start_response(status, [(name, str(value)) for name, value in headers.items()])
-        return _chunks(key, first, last)
+        return object_chunks(key, first, last)
 
     return serve
 
@@ -91,7 +91,10 @@ def _window(header: str, size: int) -> tuple[int, int] | None:
     return (first, last) if first <= last < size else None
 
 
-def _chunks(key: Any, first: int, last: int) -> Iterator[bytes]:
+def object_chunks(key: Any, first: int, last: int) -> Iterator[bytes]:
+    """Bytes `first` to `last` of moto's object `key`, CHUNK_BYTES at a time, each read
+    under the object's lock and none held between them: other readers of the object (a
+    snapshot writing its body, a GET) wait for a chunk, never for the whole object."""
     position = first
     while position <= last:
         with key.lock:  # the buffer's position is shared with every other reader

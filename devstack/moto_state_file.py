@@ -26,7 +26,7 @@ import pickle
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -34,6 +34,8 @@ from typing import Any, cast
 import moto
 from moto.core.base_backend import AccountSpecificBackend, BackendDict
 from moto.s3.models import FakeKey
+
+from devstack.moto_s3_reads import object_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,20 @@ Backends = dict[str, dict[str, dict[str, Any]]]
 
 class SnapshotRefused(Exception):
     """A snapshot file this moto cannot load; the message says why, in a few words."""
+
+
+def _body_name(key: FakeKey) -> str:
+    return f"{key.etag.strip(chr(34))}-{key.contentsize}"
+
+
+def _whole_body(key: FakeKey) -> Iterator[bytes]:
+    """ValueError (the body file is not written) when the object is shorter than it says."""
+    written = 0
+    for chunk in object_chunks(key, 0, key.contentsize - 1):
+        written += len(chunk)
+        yield chunk
+    if written != key.contentsize:
+        raise ValueError(f"s3 object {key.name} ended at byte {written} of {key.contentsize}")
 
 
 @dataclass(frozen=True)
@@ -72,7 +88,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomically(path: Path, chunks: list[bytes]) -> None:
+def write_atomically(path: Path, chunks: Iterable[bytes]) -> None:
     """`path` holds `chunks` or what it held before, whenever the process dies."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -97,20 +113,25 @@ class BodyStore:
     used: set[str] = field(default_factory=set)
 
     def keep(self, key: FakeKey) -> _BodyFile:
-        name = f"{key.etag.strip(chr(34))}-{key.contentsize}"
+        name = _body_name(key)
         if name not in self.used and not (self.folder / name).exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / name, [key.value])
+            self._write(name, key)
         self.used.add(name)
         return _BodyFile(name)
 
     def prepare(self, key: FakeKey) -> None:
         """Write `key`'s body ahead of a snapshot, outside its gate: the snapshot then only
         names it. Not marked used: a body whose object is gone by then is forgotten."""
-        name = f"{key.etag.strip(chr(34))}-{key.contentsize}"
+        name = _body_name(key)
         if not (self.folder / name).exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / name, [key.value])
+            self._write(name, key)
+
+    def _write(self, name: str, key: FakeKey) -> None:
+        # A chunk at a time, not `key.value`: that holds the object's lock while it reads
+        # the whole body into memory, and a just-uploaded 1.5 GB source's transcoder, whose
+        # every GET needs that lock, stood still for the second or more it took.
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.folder / name, _whole_body(key))
 
     def read(self, name: str) -> bytes:
         return (self.folder / name).read_bytes()

@@ -7,7 +7,7 @@ table: what they play (the version, its playlists, its rungs) and the little the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chalicelib.catalog.listing import WATCHABLE
@@ -50,7 +50,8 @@ class PlayableMovie:
         return f"{self.master_playlist_key.rsplit('/', 1)[0]}/audio/index.m3u8"
 
 
-def playable_movie(ref: str, started_version: object = None) -> PlayableMovie:
+def playable_movie(ref: str, started_version: object | Callable[[str], object] = None
+                   ) -> PlayableMovie:
     """A movie that can be streamed now: ready or playable, with a published version.
     `ref` is its movie_id or its number (the Videoflix id); use the returned `movie_id`
     from here on. Otherwise 409 MovieNotReady, with the reason when there is one (a
@@ -59,7 +60,9 @@ def playable_movie(ref: str, started_version: object = None) -> PlayableMovie:
     `started_version`: the version a watch session started on (its token's `ver`). While a
     replacement is only playable, the ready version it superseded keeps its files, and the
     session plays that one, so a player under way does not switch films when it switches
-    rungs. Any other version, or none, is the movie as it is."""
+    rungs. Any other version, or none, is the movie as it is. It may be a function of the
+    movie id that tells it, called only while a superseded version is kept: a session found
+    by its movie (a client's implicit one), whose lookup it spares the other requests."""
     movie = find_movie(ref)
     if movie.status not in WATCHABLE or not movie.current_version \
             or not movie.master_playlist_key:
@@ -68,6 +71,8 @@ def playable_movie(ref: str, started_version: object = None) -> PlayableMovie:
         raise NotReady(f"{movie.title!r} cannot be played now ({movie.status}{because}).",
                        status=movie.status, reason=reason)
     kept = movie.previous_ready
+    if kept is not None and callable(started_version):
+        started_version = started_version(movie.movie_id)
     if isinstance(started_version, str) and started_version != movie.current_version \
             and kept is not None and kept.version == started_version:
         return _as_kept(movie, kept)

@@ -79,6 +79,10 @@ class StreamSlotModel(Model):
     # not in a loop. Unset until its first heartbeat.
     heartbeat_not_before = NumberAttribute(null=True)
     expires_at = NumberAttribute()  # TTL: long after the lease, for 410 answers
+    # The movie's version the session plays (a client without a token: the one it claimed
+    # on, or last fetched). While a replacement is only playable, the session stays on it
+    # (`catalog.playable.playable_movie`). Unset on rows written before it existed.
+    version = UnicodeAttribute(null=True)
 
 
 class RecentProgressIndex(GlobalSecondaryIndex["ProgressModel"]):

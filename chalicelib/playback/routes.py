@@ -81,17 +81,18 @@ def _viewer(movie_ref: str, caller: Caller) -> tuple[delivery.Viewer, PlayableMo
     movies exist); then the movie is resolved, since the path may name it by an alias, and
     its own id is what the token and the sessions are checked against. A playback token's
     session must still hold its slot; a signed-in user without one (cookie or Bearer) is a
-    client holding an implicit session (browser_playback.py; see `_hold_stream`)."""
+    client holding an implicit session (browser_playback.py; see `_hold_stream`). Either
+    stays on the version it started on while a replacement is only playable."""
     if isinstance(caller, PlaybackPass):
         movie = playable_movie(movie_ref, caller.claims.extra.get("ver"))
         viewer = delivery.token_viewer(caller.claims, caller.token, movie)
         if viewer.session_id and not sessions.holds_slot(viewer.user_id, viewer.session_id):
             raise Gone("This watch session has ended; start playback again.")
         return viewer, movie
-    movie = playable_movie(movie_ref)
     plan = plan_of_user(caller.user_id)
     user_agent = playback_routes.current_request.headers.get("user-agent")
     client = browser_playback.browser_client(caller.user_id, user_agent, plan)
+    movie = playable_movie(movie_ref, client.version_playing)
     return delivery.Viewer(caller.user_id, plan.max_resolution, None, None, client,
                            via_cookie=caller.via_cookie), movie
 
@@ -99,9 +100,10 @@ def _viewer(movie_ref: str, caller: Caller) -> tuple[delivery.Viewer, PlayableMo
 def _hold_stream(viewer: delivery.Viewer, movie: PlayableMovie) -> None:
     """Every way to a playlist or a segment holds a stream slot: a token's session holds
     one already; a client without a token claims or renews its implicit session (409
-    StreamLimitReached when the plan's slots are all held by others)."""
+    StreamLimitReached when the plan's slots are all held by others), on the version it
+    was just served."""
     if viewer.client is not None:
-        browser_playback.keep_watching(viewer.client, movie.movie_id)
+        browser_playback.keep_watching(viewer.client, movie.movie_id, version=movie.version)
 
 
 @playback_routes.route("/api/video/{movie_id}/master.m3u8", methods=["GET"], auth=PLAYBACK)

@@ -116,18 +116,28 @@ def public_session(slot: StreamSlotModel) -> dict[str, Any]:
 
 
 def live_slots(user_id: str, now: float) -> list[StreamSlotModel]:
-    return [s for s in StreamSlotModel.query(user_id, consistent_read=True) if is_live(s, now)]
+    return [s for s in slots_of(user_id) if is_live(s, now)]
+
+
+def slots_of(user_id: str) -> list[StreamSlotModel]:
+    """The user's slots as they are, held or not: one consistent Query."""
+    return list(StreamSlotModel.query(user_id, consistent_read=True))
 
 
 def start(user_id: str, movie_id: str, device_id: str, plan: Plan, position: float, *,
           steal: bool = False, evict_session_id: str | None = None,
+          version: str | None = None, live: list[StreamSlotModel] | None = None,
           clock: Clock = time.time) -> WatchSession:
+    """`version`: the movie's version the session plays, kept on its slot. `live`: the
+    user's live slots, when the caller read them a moment ago (every claim is conditional:
+    a list gone stale meanwhile ends in a Conflict, never in a slot taken from another)."""
     now = clock()
-    live = live_slots(user_id, now)
+    live = live_slots(user_id, now) if live is None else live
     same_device = next((s for s in live if s.device_id == device_id), None)
     if same_device is not None:  # the device starts again: it takes over its own slot
         return _claim(user_id, same_device.slot, movie_id, device_id=device_id,
-                      position=position, now=now, holder=same_device.session_id)
+                      position=position, now=now, holder=same_device.session_id,
+                      version=version)
     if len(live) < plan.max_streams:
         taken = {s.slot for s in live}
         for index in range(plan.max_streams):
@@ -135,7 +145,7 @@ def start(user_id: str, movie_id: str, device_id: str, plan: Plan, position: flo
             if slot not in taken:
                 try:
                     return _claim(user_id, slot, movie_id, device_id=device_id,
-                                  position=position, now=now)
+                                  position=position, now=now, version=version)
                 except Conflict:
                     continue  # someone else took it a moment ago: try the next one
         live = live_slots(user_id, now)
@@ -147,7 +157,7 @@ def start(user_id: str, movie_id: str, device_id: str, plan: Plan, position: flo
         )
     victim = _victim(live, evict_session_id)
     return _claim(user_id, victim.slot, movie_id, device_id=device_id, position=position,
-                  now=now, holder=victim.session_id, evicting=True)
+                  now=now, holder=victim.session_id, evicting=True, version=version)
 
 
 def _victim(live: list[StreamSlotModel], evict_session_id: str | None) -> StreamSlotModel:
@@ -163,13 +173,15 @@ def _victim(live: list[StreamSlotModel], evict_session_id: str | None) -> Stream
 
 
 def _claim(user_id: str, slot: str, movie_id: str, *, device_id: str, position: float,
-           now: float, holder: str | None = None, evicting: bool = False) -> WatchSession:
+           now: float, holder: str | None = None, evicting: bool = False,
+           version: str | None = None) -> WatchSession:
     lease = get_settings().lease_seconds
     session_id = f"{slot.removeprefix('slot#')}_{movie_id}_{uuid.uuid4().hex[:16]}"
     item = StreamSlotModel(
         user_id, slot, session_id=session_id, movie_id=movie_id, device_id=device_id,
         started_at=now, heartbeat_at=now, lease_expires_at=now + lease, position=position,
         ended=False, evicted_by=None, expires_at=int(now) + KEEP_ENDED_SECONDS,
+        version=version,
     )
     if evicting and holder:
         item.evicted_by = holder  # remembered so the victim learns it was evicted
@@ -261,13 +273,17 @@ def _refused_heartbeat(slot: StreamSlotModel | None, session_id: str,
 
 
 def renew_device_lease(user_id: str, slot: str, device_id: str, movie_id: str,
-                       clock: Clock = time.time) -> WatchSession:
+                       clock: Clock = time.time, *,
+                       version: str | None = None) -> WatchSession:
     """Extend the lease of a slot while `device_id` plays `movie_id` in it, whichever of
     its sessions that is: for a player that never heartbeats (and knows no session id),
-    whose requests may race one another. One conditional write; 410 otherwise."""
+    whose requests may race one another. `version`: the movie's version it was just
+    served, kept on the slot in the same write. One conditional write; 410 otherwise."""
     now = clock()
     holder = (StreamSlotModel.device_id == device_id) & (StreamSlotModel.movie_id == movie_id)
     actions, holds = _renewal(holder, now)
+    if version is not None:
+        actions.append(StreamSlotModel.version.set(version))
     item = StreamSlotModel(user_id, slot)
     try:
         item.update(actions=actions, condition=holds)

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "tra
 
 from transcoder.binaries import find_media_tools
 from transcoder.errors import TranscodeTimedOut
+from transcoder.ffmpeg_command import EncoderSettings
 from transcoder.hls import MediaPlaylist, parse_media_playlist
 from transcoder.results import TranscodeResult
 from transcoder.transcode import transcode
@@ -222,6 +223,20 @@ def test_a_small_silent_clip_gets_one_rung_and_no_audio_group(media: Path,
     assert "EXT-X-MEDIA" not in master and "AUDIO=" not in master
     assert "RESOLUTION=320x240" in master
     assert jpeg_size((tmp_path / "out" / "thumbnail.jpg").read_bytes()) == (1280, 720)
+
+
+def test_an_ffmpeg_without_zimg_scales_with_swscale(media: Path, ffmpeg: str,
+                                                      tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = transcode(media / "silent-240p.mp4", output, on_progress=print,
+                       timeout_seconds=60, settings=EncoderSettings(zimg=False))
+
+    assert [(r.name, r.width, r.height) for r in result.renditions] == [("240p", 320, 240)]
+    rung = output / result.renditions[0].playlist
+    listed = parse_media_playlist(rung.read_text())
+    assert listed.init_uri is not None and listed.ended
+    init, first = rung.parent / listed.init_uri, rung.parent / listed.segments[0].uri
+    assert decode_errors(ffmpeg, init, first, tmp_path / "first.mp4") == ""
 
 
 def test_a_transcode_that_overruns_is_killed_and_says_so(media: Path, tmp_path: Path) -> None:

@@ -6,36 +6,34 @@ progress, and playable exactly as a ready movie; failures and replacements after
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import jwt
 import pytest
-from chalice.test import HTTPResponse
 
 from chalicelib.catalog import transcoding as catalog
 from chalicelib.catalog.models import MovieModel
 from chalicelib.contracts import transcoder_events as schema
 from chalicelib.core import envvars
-from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
 from chalicelib.transcode.models import TranscodeJobModel
-from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
 from devstack.task_runners import LocalProcessRunner
 from tests.support.api import Browser
-from tests.support.catalog import make_movie, token_headers
+from tests.support.catalog import token_headers
 from tests.support.factories import TestAccount, make_account, make_admin
 from tests.support.playback import make_device
 from tests.support.progressive import (
+    event,
     keys_under,
     playable_event,
     progress_event,
     put_version,
+    text,
+    transcoding,
     version_prefix,
 )
-from tests.support.uploads import RecordingRunner, failed_event, ready_event, upload
+from tests.support.uploads import RecordingRunner, failed_event, ready_event
 
 NO_STORE = "private, no-store"
 
@@ -50,24 +48,6 @@ def viewer(browser: Browser) -> tuple[TestAccount, dict[str, str]]:
     """A viewer on the basic plan: one stream, up to 480p."""
     account = make_account()
     return account, token_headers(browser, account)
-
-
-def event(body: str, runner: RecordingRunner) -> str:
-    """Deliver a transcoder event as the transcode-events function does (its AWS calls are
-    checked against that function's policy)."""
-    context = SimpleNamespace(aws_request_id=uuid.uuid4().hex,
-                              function_name="on_transcoder_event")
-    return str(lambda_context_middleware(SimpleNamespace(context=context),
-                                         lambda _: handle_transcoder_event(body, runner)))
-
-
-def transcoding(stack: Settings, runner: RecordingRunner, title: str,
-                movie_id: str | None = None) -> TranscodeJob:
-    """An upload for the movie (a new draft titled `title` unless `movie_id` is given),
-    taken as a job."""
-    movie_id = movie_id or make_movie(title, status="draft").movie_id
-    accept_uploads(upload(stack, f"videos/{movie_id}/{uuid.uuid4().hex[:6]}.mp4"), runner)
-    return runner.started[-1]
 
 
 def made_playable(stack: Settings, runner: RecordingRunner, title: str) -> TranscodeJob:
@@ -92,11 +72,6 @@ def listed(browser: Browser, headers: dict[str, str], query: str = ""
     answer = browser.get(f"/api/video/?limit=50{query}", headers=headers)
     assert answer.status_code == 200, answer.json_body
     return {card["movie_id"]: card for card in answer.json_body}
-
-
-def text(answer: HTTPResponse) -> str:
-    assert answer.status_code == 200, answer.body
-    return answer.body.decode()
 
 
 def test_a_playable_movie_is_listed_with_its_progress_and_plays_as_a_ready_one(

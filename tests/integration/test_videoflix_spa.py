@@ -19,14 +19,13 @@ from chalicelib.core import envvars
 from chalicelib.core.clients import aws_client
 from chalicelib.core.settings import Settings, get_settings, reload_settings
 from chalicelib.playback.browser_playback import browser_client, keep_watching
-from chalicelib.playback.models import StreamSlotModel
 from chalicelib.playback.plans import plan_of_user
 from chalicelib.playback.sessions import live_slots
 from tests.support.api import Browser
 from tests.support.catalog import make_movie, token_headers
 from tests.support.factories import TestAccount, last_link, make_account, new_email
 from tests.support.hls import make_playable_movie
-from tests.support.playback import make_device
+from tests.support.playback import lapse_leases, make_device
 from tests.support.spa import FIREFOX, Spa
 from tests.support.transcoded import decodes, publish_transcoded, transcode_clip
 
@@ -189,7 +188,7 @@ def test_the_stream_limit_holds_for_browsers_without_sessions(api: Client) -> No
     assert active["movie_id"] == movie.movie_id
     assert _start_on_a_tv(api, account, movie.movie_id) == 409  # one pool of slots
 
-    _lapse_leases(account.user_id)  # the laptop stopped fetching: its slot frees itself
+    lapse_leases(account.user_id)  # the laptop stopped fetching: its slot frees itself
     assert phone.play(playlist).status_code == 200
     assert laptop.play(playlist).status_code == 409
 
@@ -201,11 +200,6 @@ def _start_on_a_tv(api: Client, account: TestAccount, movie_id: str) -> int:
     started = native.post("/api/playback/start/", {"movie_id": movie_id, "device_id": "tv"},
                           headers=headers)
     return started.status_code
-
-
-def _lapse_leases(user_id: str) -> None:
-    for slot in StreamSlotModel.query(user_id):
-        slot.update(actions=[StreamSlotModel.lease_expires_at.set(time.time() - 1)])
 
 
 def _jpeg_behind(api: Client, url: str) -> bool:

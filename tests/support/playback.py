@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 from chalicelib.auth import service
 from chalicelib.auth.accounts import Account
@@ -10,6 +11,7 @@ from chalicelib.core.contract import decode
 from chalicelib.playback import devices, plans
 from chalicelib.playback.devices import Device
 from chalicelib.playback.inputs import NewDevice, NewPlan
+from chalicelib.playback.models import StreamSlotModel
 from chalicelib.playback.plans import Plan
 
 _numbers = itertools.count(1)
@@ -34,3 +36,9 @@ def make_device(user_id: str, device_id: str | None = None, *, name: str | None 
     body = {"device_id": device_id or f"device-{number}", "name": name or f"Device {number}",
             "device_type": device_type}
     return devices.register_device(user_id, decode(NewDevice, body)).device
+
+
+def lapse_leases(user_id: str) -> None:
+    """Every stream slot of the user as a client that stopped fetching leaves it."""
+    for slot in StreamSlotModel.query(user_id):
+        slot.update(actions=[StreamSlotModel.lease_expires_at.set(time.time() - 1)])

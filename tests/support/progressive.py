@@ -4,12 +4,20 @@
 from __future__ import annotations
 
 import json
+import uuid
+from types import SimpleNamespace
 from typing import Any
 
+from chalice.test import HTTPResponse
+
 from chalicelib.core.clients import aws_client
+from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
 from chalicelib.transcode.jobs import TranscodeJob
+from chalicelib.transcode.service import accept_uploads, handle_transcoder_event
+from tests.support.catalog import make_movie
 from tests.support.hls import master_playlist
+from tests.support.uploads import RecordingRunner, upload
 
 HEIGHTS = (480, 720, 1080)
 
@@ -65,3 +73,26 @@ def playable_event(job: TranscodeJob, *, heights: tuple[int, ...] = HEIGHTS,
 def progress_event(job: TranscodeJob, percent: float) -> str:
     return json.dumps({"type": "progress", "job_id": job.run_id, "movie_id": job.movie_id,
                        "version": job.version, "percent": percent})
+
+
+def event(body: str, runner: RecordingRunner) -> str:
+    """Deliver a transcoder event as the transcode-events function does (its AWS calls are
+    checked against that function's policy)."""
+    context = SimpleNamespace(aws_request_id=uuid.uuid4().hex,
+                              function_name="on_transcoder_event")
+    return str(lambda_context_middleware(SimpleNamespace(context=context),
+                                         lambda _: handle_transcoder_event(body, runner)))
+
+
+def transcoding(stack: Settings, runner: RecordingRunner, title: str,
+                movie_id: str | None = None) -> TranscodeJob:
+    """An upload for the movie (a new draft titled `title` unless `movie_id` is given),
+    taken as a job."""
+    movie_id = movie_id or make_movie(title, status="draft").movie_id
+    accept_uploads(upload(stack, f"videos/{movie_id}/{uuid.uuid4().hex[:6]}.mp4"), runner)
+    return runner.started[-1]
+
+
+def text(answer: HTTPResponse) -> str:
+    assert answer.status_code == 200, answer.body
+    return answer.body.decode()

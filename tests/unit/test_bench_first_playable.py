@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bench import first_playable
 from bench.first_playable import (
     TARGET_SECONDS,
     PipelineRun,
@@ -11,7 +14,10 @@ from bench.first_playable import (
     growth_and_verdict,
     master_uris,
     report,
+    turns,
 )
+from devstack import moto_persistence
+from devstack.moto_state_file import BODIES_NAME
 
 API = "http://127.0.0.1:9/api/video/m1"
 MASTER = f"""#EXTM3U
@@ -73,15 +79,17 @@ def test_report_shows_both_columns_and_judges_the_pipeline(tmp_path: Path) -> No
     for minutes in (2, 20):
         sources[minutes] = tmp_path / f"{minutes}.mp4"
         sources[minutes].write_bytes(b"x" * minutes * 1_000_000)
-    pipeline = {2: [PipelineRun(5.0, 6.0, 5), PipelineRun(7.0, 8.0, 5),
-                    PipelineRun(6.0, 7.0, 5)],
+    pipeline = {2: [PipelineRun(5.0, 6.0, 5, 0.4), PipelineRun(7.0, 8.0, 5, None),
+                    PipelineRun(6.0, 7.0, 5, 0.2)],
                 20: [PipelineRun(8.0, 9.0, 5)] * 3}
     alone = {2: [3.0, 4.0, 5.0], 20: [4.5] * 3}
 
     lines = report(sources, pipeline, alone, 3).splitlines()
 
     two = next(line for line in lines if line.strip().startswith("2 minutes"))
-    assert two.split()[2:] == ["2MB", "7.0s", "6.0s", "4.0s"]
+    assert two.split()[2:] == ["2MB", "7.0s", "6.0s", "0.3s", "4.0s"]  # started: of those seen
+    twenty = next(line for line in lines if line.strip().startswith("20 minutes"))
+    assert twenty.split()[2:] == ["20MB", "9.0s", "8.0s", "-", "4.5s"]
     assert any("pipeline, ratio 20 / 2 minutes: 1.29x" in line for line in lines)
     assert any(line.endswith("worst 9.0 s (met)") for line in lines)
 
@@ -93,5 +101,25 @@ def test_report_of_the_transcoder_alone_judges_that_column(tmp_path: Path) -> No
     lines = report({2: source}, {}, {2: [12.0]}, 1).splitlines()
 
     two = next(line for line in lines if line.strip().startswith("2 minutes"))
-    assert two.split()[3:] == ["-", "-", "12.0s"]
+    assert two.split()[3:] == ["-", "-", "-", "12.0s"]
     assert any(line.endswith("(transcoder alone): worst 12.0 s (MISSED)") for line in lines)
+
+
+def test_the_lengths_take_turns_and_neither_always_goes_first() -> None:
+    assert turns([2, 20], 3) == [(0, 2), (0, 20), (1, 20), (1, 2), (2, 2), (2, 20)]
+    assert turns([2], 2) == [(0, 2), (1, 2)]
+
+
+def test_a_run_waits_for_a_body_still_being_written_to_the_state_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto_persistence, "SNAPSHOT_EVERY", 0.01)
+    monkeypatch.setattr(first_playable, "SETTLE_WAIT_SECONDS", 0.05)
+    bodies = tmp_path / BODIES_NAME
+    bodies.mkdir()
+    (bodies / "etag-100").write_bytes(b"written")
+
+    first_playable.wait_for_snapshots(tmp_path)  # settled: returns
+    first_playable.wait_for_snapshots(None)  # a memory-only emulator: nothing to wait for
+    (bodies / ".etag-200.tmp").write_bytes(b"half")
+    with pytest.raises(RuntimeError, match="still writes"):
+        first_playable.wait_for_snapshots(tmp_path)

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "transcoder"))
 
 from transcoder.encoder_tuning import (
+    B_FRAME_STRATEGY,
     B_FRAMES,
     DEFAULT_TUNINGS,
     X264Tuning,
@@ -70,18 +71,22 @@ def test_the_shipped_tunings_cover_every_rung_and_keep_one_gop_shape(tmp_path: P
     every rung, whatever its tuning."""
     assert DEFAULT_TUNINGS[0][0] == 0
     assert [side for side, _ in DEFAULT_TUNINGS] == sorted(side for side, _ in DEFAULT_TUNINGS)
-    assert all("bframes" not in t.params and "keyint" not in t.params
-               for _, t in DEFAULT_TUNINGS)
+    assert all("bframes" not in t.params and "b-adapt" not in t.params
+               and "keyint" not in t.params for _, t in DEFAULT_TUNINGS)
 
     command = hls_command(FFMPEG, Path("/in/movie.mp4"), LADDER, tmp_path)
 
     assert [command[i + 1] for i, a in enumerate(command) if a == "-bf:v"] == [str(B_FRAMES)]
+    assert [command[i + 1] for i, a in enumerate(command) if a == "-b_strategy:v"] == [
+        str(B_FRAME_STRATEGY)]
     assert command.count("-force_key_frames:v") == 1 and command.count("-g:v") == 1
-    assert not any(a.startswith(("-bf:v:", "-g:v:", "-force_key_frames:v:")) for a in command)
+    assert not any(a.startswith(("-bf:v:", "-b_strategy:v:", "-g:v:", "-force_key_frames:v:"))
+                   for a in command)
 
 
 @pytest.mark.parametrize(("budget", "threads"), [
-    (1, [1, 1, 1]), (2, [1, 1, 1]), (4, [1, 1, 2]), (8, [1, 2, 5]), (16, [2, 4, 10])])
+    (1, [1, 1, 1]), (2, [1, 1, 1]), (3, [1, 1, 2]), (4, [1, 1, 2]), (8, [1, 2, 5]),
+    (16, [2, 4, 10])])
 def test_the_thread_budget_is_shared_by_pixels_with_one_at_least(budget: int,
                                                                  threads: list[int]) -> None:
     assert encoder_threads(LADDER.rungs, budget) == threads
@@ -93,6 +98,17 @@ def test_the_command_gives_each_x264_its_share_of_the_budget(tmp_path: Path) -> 
     command = hls_command(FFMPEG, Path("/in/movie.mp4"), LADDER, tmp_path, settings)
 
     assert [stream_options(command, i)["-threads"] for i in range(3)] == ["2", "4", "10"]
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, ["1", "1", "1"]), (2, ["1", "1", "2"]),
+                                               (16, ["2", "5", "10"])])
+def test_without_a_budget_the_x264s_share_one_thread_more_than_the_cores(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cores: int, threads: list[str]) -> None:
+    monkeypatch.setattr("transcoder.ffmpeg_command.available_cores", lambda: cores)
+
+    command = hls_command(FFMPEG, Path("/in/movie.mp4"), LADDER, tmp_path)
+
+    assert [stream_options(command, i)["-threads"] for i in range(3)] == threads
 
 
 def test_a_fixed_count_per_encoder_overrides_the_share(tmp_path: Path) -> None:

@@ -1,12 +1,15 @@
 """The transcoder's image, checked without a Docker engine: what its Dockerfile copies
 exists and gets through its ignore file, the schema it shares with the handlers needs
-nothing the image lacks, and the files laid out as the image lays them out run
-`python -m transcoder` without the rest of the repository."""
+nothing the image lacks, the files laid out as the image lays them out run
+`python -m transcoder` without the rest of the repository, and its ffmpeg is the one the
+tests run (Debian's fail the transcoder's commands: docs/deploy.md)."""
 
 from __future__ import annotations
 
 import ast
 import fnmatch
+import importlib.metadata
+import re
 import shutil
 import subprocess
 import sys
@@ -87,3 +90,30 @@ def test_the_image_layout_runs_the_transcoder_without_the_repository(tmp_path: P
 
     assert done.returncode == 0, done.stderr
     assert "probe" in done.stdout
+
+
+def pinned(requirement: str) -> str | None:
+    text = DOCKERFILE.with_name("requirements.txt").read_text()
+    found = re.search(rf"^{re.escape(requirement)}==(\S+)$", text, re.MULTILINE)
+    return found[1] if found else None
+
+
+def test_the_image_ships_the_ffmpeg_the_tests_run() -> None:
+    version = pinned("imageio-ffmpeg")
+    assert version, "the image's ffmpeg (imageio-ffmpeg) is not pinned"
+    installs = [line for line in DOCKERFILE.read_text().splitlines()
+                if "apt-get install" in line and re.search(r"\bffmpeg\b", line)]
+    assert installs == [], "a second ffmpeg in the image: which one runs depends on PATH"
+    try:  # the Makefile installs the pin when the machine has no ffmpeg of its own
+        installed = importlib.metadata.version("imageio-ffmpeg")
+    except importlib.metadata.PackageNotFoundError:
+        return
+    assert installed == version, f"the tests run imageio-ffmpeg {installed}, the image {version}"
+
+
+def test_the_image_starts_from_a_named_debian_release() -> None:
+    bases = [line.split()[1] for line in DOCKERFILE.read_text().splitlines()
+             if line.startswith("FROM ")]
+    # A bare `python:3.11-slim` moves to each new Debian release; the wheel's ffmpeg needs
+    # glibc 2.28+ and the release's ca-certificates.
+    assert bases and all(re.fullmatch(r"python:3\.\d+-slim-[a-z]+", b) for b in bases), bases

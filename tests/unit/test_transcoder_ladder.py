@@ -9,7 +9,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "transcoder"))
 
-from transcoder.ffmpeg_command import EncoderSettings, hls_command, var_stream_map
+from transcoder.ffmpeg_command import (
+    EncoderSettings,
+    fitted_to,
+    has_filter,
+    hls_command,
+    var_stream_map,
+)
 from transcoder.ladder import RenditionLadder, Rung, output_frame_rate, plan_ladder
 from transcoder.source import SourceInfo
 
@@ -101,6 +107,35 @@ def test_the_command_decodes_once_and_scales_per_rung(tmp_path: Path) -> None:
         f"[s0]zscale=w=854:h=480:{bicubic},setsar=1[v0];"
         f"[s1]zscale=w=1280:h=720:{bicubic},setsar=1[v1]"
     )
+
+
+def fake_ffmpeg(folder: Path, filters: list[str]) -> str:
+    """An "ffmpeg" that lists `filters` as `ffmpeg -filters` does."""
+    lines = "\n".join(f" ... {name:<20} V->V       a filter" for name in filters)
+    script = folder / "ffmpeg"
+    script.write_text(f"#!/bin/sh\ncat <<'END'\nFilters:\n{lines}\nEND\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_an_ffmpeg_without_zimg_scales_with_swscales_same_bicubic(tmp_path: Path) -> None:
+    without = fake_ffmpeg(tmp_path, ["scale", "split", "setsar"])
+    settings = fitted_to(without, EncoderSettings())
+    command = hls_command(without, Path("/in/movie.mp4"), TWO_RUNGS, tmp_path, settings)
+
+    assert not settings.zimg
+    assert option(command, "-filter_complex") == (
+        "[0:v:0]format=yuv420p,split=2[s0][s1];"
+        "[s0]scale=w=854:h=480:flags=bicubic,setsar=1[v0];"
+        "[s1]scale=w=1280:h=720:flags=bicubic,setsar=1[v1]"
+    )
+
+
+def test_an_ffmpeg_with_zimg_keeps_it_and_a_missing_one_has_no_filters(tmp_path: Path) -> None:
+    with_zimg = fake_ffmpeg(tmp_path, ["scale", "zscale"])
+
+    assert fitted_to(with_zimg, EncoderSettings()).zimg
+    assert not has_filter(str(tmp_path / "no-such-ffmpeg"), "zscale")
 
 
 def test_each_rung_gets_its_own_bitrate_cap_and_the_same_keyframes(tmp_path: Path) -> None:

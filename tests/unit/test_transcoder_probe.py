@@ -573,10 +573,11 @@ def test_ffprobe_output_that_is_no_probe_result(document: str) -> None:
 
 # --- finding ffmpeg and ffprobe ---------------------------------------------------------
 
-def executable(folder: Path, name: str) -> Path:
+def executable(folder: Path, name: str, banner: str = "ffmpeg version 9.0.2 Copyright") -> Path:
+    """A program that answers `-version` as an ffmpeg of that banner does."""
     folder.mkdir(exist_ok=True)
     program = folder / name
-    program.write_text("#!/bin/sh\n")
+    program.write_text(f"#!/bin/sh\necho '{banner}'\n")
     program.chmod(0o755)
     return program
 
@@ -612,6 +613,35 @@ def test_a_configured_tool_that_is_not_executable_is_refused(tmp_path: Path) -> 
 
     with pytest.raises(MediaToolMissing, match=envvars.FFMPEG):
         find_media_tools({"PATH": "", envvars.FFMPEG: str(tmp_path / "ffmpeg")})
+
+
+@pytest.mark.parametrize("banner", [
+    "ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2025", "ffmpeg version 7.1.5-0+deb13u1",
+    "not ffmpeg at all"])
+def test_an_ffmpeg_on_path_older_than_9_gives_way_to_the_wheels(tmp_path: Path,
+                                                               banner: str) -> None:
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    executable(tmp_path, "ffmpeg", banner)
+
+    tools = find_media_tools({"PATH": str(tmp_path), envvars.FFPROBE: ""})
+
+    assert tools.ffmpeg == imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@pytest.mark.parametrize("banner", [
+    "ffmpeg version n9.0.2-17-g2a571b6068-20260930", "ffmpeg version 10.1",
+    "ffmpeg version N-121066-g1f8f0b4 Copyright (c) 2000-2026"])
+def test_an_ffmpeg_on_path_from_9_on_or_a_git_build_is_used(tmp_path: Path,
+                                                            banner: str) -> None:
+    ffmpeg = executable(tmp_path, "ffmpeg", banner)
+
+    assert find_media_tools({"PATH": str(tmp_path), envvars.FFPROBE: ""}).ffmpeg == str(ffmpeg)
+
+
+def test_a_configured_ffmpeg_is_taken_whatever_its_release(tmp_path: Path) -> None:
+    ffmpeg = executable(tmp_path, "ffmpeg-5", "ffmpeg version 5.1.9")
+
+    assert find_media_tools({"PATH": "", envvars.FFMPEG: str(ffmpeg)}).ffmpeg == str(ffmpeg)
 
 
 def test_without_ffmpeg_on_path_the_wheel_binary_is_used(tmp_path: Path) -> None:

@@ -1,10 +1,20 @@
-"""Where ffmpeg and ffprobe are: configured, on PATH, or (ffmpeg only) in imageio-ffmpeg."""
+"""Where ffmpeg and ffprobe are: configured, on PATH, or (ffmpeg only) in imageio-ffmpeg.
+
+A configured ffmpeg is taken as it is. One found on PATH must be at least MIN_FFMPEG, the
+oldest release the transcoder's tests pass on (the image ships 9.0, docs/deploy.md): older
+ones read our command lines differently (5.1 refuses `-enc_time_base filter`, which chunks
+need; 7.1 ignores `-max_error_rate`, so a damaged source would be published). Then the
+imageio-ffmpeg wheel's, the image's own binary, is taken instead.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -12,6 +22,11 @@ from transcoder import envvars
 from transcoder.errors import MediaToolMissing
 
 logger = logging.getLogger(__name__)
+
+MIN_FFMPEG = (9, 0)
+# "ffmpeg version 9.0.2-...", "n9.0.2-17-g...", "7.1.5-0+deb13u1"; git builds ("N-12345-g...")
+# name no release and are taken as new.
+_RELEASE = re.compile(r"^ffmpeg version n?(?P<major>\d+)\.(?P<minor>\d+)")
 
 
 @dataclass(frozen=True)
@@ -29,12 +44,40 @@ def find_ffmpeg(environ: Mapping[str, str]) -> str:
     configured = environ.get(envvars.FFMPEG)
     if configured:
         return _executable(configured, envvars.FFMPEG, environ)
-    found = shutil.which("ffmpeg", path=_search_path(environ)) or _imageio_ffmpeg()
+    system = shutil.which("ffmpeg", path=_search_path(environ))
+    if system is not None and not recent_enough(system):
+        bundled = _imageio_ffmpeg()
+        logger.warning("%s is older than ffmpeg %d.%d; using %s", system, *MIN_FFMPEG,
+                       bundled or "it anyway (no imageio-ffmpeg)")
+        system = None if bundled else system
+    found = system or _imageio_ffmpeg()
     if found is None:
         raise MediaToolMissing(
             f"no ffmpeg: set {envvars.FFMPEG}, put ffmpeg on PATH or install imageio-ffmpeg"
         )
     return found
+
+
+def recent_enough(ffmpeg: str) -> bool:
+    """Whether `ffmpeg -version` names a release at least MIN_FFMPEG (or none: a git build)."""
+    banner = tool_output(ffmpeg, "-version") or ""
+    release = _RELEASE.match(banner)
+    if release is None:
+        return banner.startswith("ffmpeg version")
+    return (int(release["major"]), int(release["minor"])) >= MIN_FFMPEG
+
+
+@functools.lru_cache(maxsize=16)
+def tool_output(program: str, *arguments: str) -> str | None:
+    """What ffmpeg (or ffprobe) prints given `arguments`, asked once per process; None when
+    it does not run or fails."""
+    try:
+        done = subprocess.run([program, "-hide_banner", "-nostdin", *arguments], check=True,
+                              capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout
 
 
 def find_ffprobe(environ: Mapping[str, str]) -> str | None:

@@ -128,7 +128,7 @@ def video_chunk_command(
     video_only = dataclasses.replace(ladder, audio=False)
     return [
         ffmpeg, *_common(threads), *trim, *source.ffmpeg_input(read_rate),
-        "-filter_complex", _range_graph(ladder, chunk),
+        "-filter_complex", _range_graph(ladder, chunk, settings),
         *_video_outputs(ladder, settings),
         *([] if first else _keyframe_times(ladder, chunk, settings, source_seconds)),
         "-fps_mode", "passthrough",
@@ -139,10 +139,10 @@ def video_chunk_command(
     ]
 
 
-def _range_graph(ladder: RenditionLadder, chunk: Chunk) -> str:
+def _range_graph(ladder: RenditionLadder, chunk: Chunk, settings: EncoderSettings) -> str:
     """The ladder's filter graph behind a trim at the chunk's end: the input's `-t` stops
     the reading but counts from the first frame it keeps, up to a frame past the line."""
-    graph = _filter_graph(ladder)
+    graph = _filter_graph(ladder, settings)
     if chunk.end_seconds is None:
         return graph
     end = chunk.end_seconds - chunk.start_seconds

@@ -21,7 +21,7 @@ from transcoder.chunk_command import (
 )
 from transcoder.chunks import Chunk
 from transcoder.errors import SourceCorrupt, TranscodeFailed
-from transcoder.ffmpeg_command import DEFAULT_SETTINGS, EncoderSettings
+from transcoder.ffmpeg_command import DEFAULT_SETTINGS, EncoderSettings, fitted_to
 from transcoder.ffmpeg_process import Deadline, run_ffmpeg
 from transcoder.ladder import RenditionLadder
 from transcoder.progress import ProgressCallback, ProgressReader
@@ -76,7 +76,8 @@ def encode_video_chunk(
     tools = tools or find_media_tools()
     _empty_folder(output_dir)
     command = video_chunk_command(tools.ffmpeg, source_input(source), ladder, chunk,
-                                  output_dir, settings=settings, source_seconds=source_seconds,
+                                  output_dir, settings=fitted_to(tools.ffmpeg, settings),
+                                  source_seconds=source_seconds,
                                   shift_seconds=shift_seconds,
                                   threads=threads, read_rate=read_rate)
     logger.info("encoding %s", chunk.label)

@@ -14,17 +14,21 @@ not players.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from transcoder.audio_tracks import AudioPlan
+from transcoder.binaries import tool_output
 from transcoder.encoder_tuning import (
+    B_FRAME_STRATEGY,
     B_FRAMES,
     DEFAULT_TUNINGS,
     X264Tuning,
     available_cores,
+    default_thread_budget,
     encoder_threads,
     tuning_for,
 )
@@ -49,21 +53,22 @@ class EncoderSettings:
     on its rung's size (encoder_tuning.py).
 
     Tuned with bench/transcode_ladder.py against the usual pipeline (one ffmpeg per rung,
-    x264's default "medium" at CRF 23), 60 s of 1080p30 testsrc2, on the shared 2-core
-    dev box: "veryfast" minus its two dearest analyses, 2 B-frames, one x264 thread per
-    rung, CRF 21 / 21.5 / 21 for 480p / 720p / 1080p, a 2-frame lookahead at 1080p, and
-    the pictures scaled by zimg (the same bicubic as ffmpeg's default scaler, 67 dB apart,
-    at about 70% of its cost). Against the usual pipeline, per rung: 480p -0.28 dB PSNR,
-    720p -0.29 dB, 1080p -0.37 dB; what a viewer fetches 115%, 114%, 108%; all bytes 107%;
-    CPU time 2.84x and 2.61x less in two runs on the busy box, short of the 3x aimed at
-    (before: 2.68x; instruction counts, which the load does not move, say 2.94x for the
-    ladder's ffmpeg, from 2.69x). Where the CPU goes, in instructions per 1080p
-    frame: decoding 43 M, scaling 30 M (swscale: 43 M), x264 96 M at 1080p, 44 M at 720p,
-    20 M at 480p; the usual pipeline's x264 "medium" 310 M, 138 M and 65 M. Cheaper x264
-    settings lost more than the bounds allow for what they saved: fixed B-frames (b-adapt
-    0: -18% instructions at 1080p, -0.3 to -0.7 dB), no i4x4 (-7%, -0.5 dB), subpixel 0
-    (-6%, -0.2 dB), CAVLC (-8%, -1 dB); "superfast" drops macroblock-tree, which the
-    small rungs need (+130% bytes at 720p).
+    x264's default "medium" at CRF 23), 60 s of 1080p30 testsrc2, on the 2-core dev box:
+    "veryfast" minus its two dearest analyses, one B-frame every other frame, the x264s
+    sharing one thread more than the cores (on 2 cores: one each, two at 1080p), CRF 21 /
+    21.5 / 21 for 480p / 720p / 1080p, a 2-frame lookahead at 1080p, and the pictures
+    scaled by zimg (the same bicubic as ffmpeg's default scaler, 67 dB apart, at about 70%
+    of its cost). Against the usual pipeline, quiet box, median of 3 alternating runs:
+    3.10x faster (wall), 3.08x less CPU time (3.06-3.19x); per rung 480p -0.29 dB PSNR,
+    720p -0.39 dB, 1080p -0.05 dB; what a viewer fetches 114%, 111%, 109%; all bytes 106%.
+    Where the CPU went before the B-frame change, in instructions per 1080p frame:
+    decoding 43 M, scaling 30 M (swscale: 43 M), x264 96 M at 1080p, 44 M at 720p, 20 M at
+    480p (one B-frame by rule: 16% fewer at 1080p, 20% at 720p); the usual pipeline's "medium"
+    310 M, 138 M and 65 M. Cheaper x264 settings lost more than the bounds allow for what
+    they saved: no i4x4 (-7%, -0.5 dB), no P/B sub-partitions (-8% at 1080p, -0.34 dB),
+    subpixel 0 (-6%, -0.2 dB), CAVLC (-8%, -1 dB); "superfast" drops macroblock-tree,
+    which the small rungs need (+130% bytes at 720p), and at 1080p, without it, x264 spent
+    4% more instructions on 47% more bytes.
     """
 
     tunings: tuple[tuple[int, X264Tuning], ...] = DEFAULT_TUNINGS  # by short side
@@ -72,11 +77,27 @@ class EncoderSettings:
     audio_kbps: int = 128
     audio_channels: int = 2
     audio_sample_rate: int = 48000
-    thread_budget: int = 0  # threads the rungs' x264s share; 0: the cores this task has
+    thread_budget: int = 0  # threads the rungs' x264s share; 0: the task's cores, plus one
     threads_per_encoder: int = 0  # when set, every x264 gets this many instead of a share
+    zimg: bool = True  # scale with zscale; False: swscale's same bicubic (an ffmpeg without zimg)
 
 
 DEFAULT_SETTINGS = EncoderSettings()
+
+
+def fitted_to(ffmpeg: str, settings: EncoderSettings) -> EncoderSettings:
+    """`settings` as `ffmpeg` can follow them: an ffmpeg built without zimg (a system one,
+    or a distribution's that leaves it out) scales with swscale instead of failing."""
+    if not settings.zimg or has_filter(ffmpeg, "zscale"):
+        return settings
+    return dataclasses.replace(settings, zimg=False)
+
+
+def has_filter(ffmpeg: str, name: str) -> bool:
+    """Whether `ffmpeg` was built with the filter `name` (`ffmpeg -filters`)."""
+    listed = tool_output(ffmpeg, "-filters") or ""
+    # Lines like " T.. zscale            V->V       Apply resizing, colorspace ...".
+    return any(line.split()[1:2] == [name] for line in listed.splitlines())
 
 
 def hls_command(
@@ -99,28 +120,32 @@ def hls_command(
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats",
         "-progress", "pipe:1", "-max_error_rate", f"{MAX_DECODE_ERROR_RATE:g}",
         *source.ffmpeg_input(read_rate),
-        "-filter_complex", _filter_graph(ladder),
+        "-filter_complex", _filter_graph(ladder, settings),
         *_video_outputs(ladder, settings),
         *(_audio_output(settings, audio) if ladder.audio else []),
         *_hls_muxer(ladder, output_dir, settings, audio),
     ]
 
 
-def _filter_graph(ladder: RenditionLadder) -> str:
+def _filter_graph(ladder: RenditionLadder, settings: EncoderSettings = DEFAULT_SETTINGS) -> str:
     labels = "".join(f"[s{i}]" for i in range(len(ladder.rungs)))
     # Frames dropped, and the picture made 8-bit 4:2:0, before the split: once for all.
     resample = f"fps={ladder.frame_rate:g}," if ladder.source_frame_rate else ""
     chains = [f"[0:v:0]{resample}format=yuv420p,split={len(ladder.rungs)}{labels}"]
     for i, rung in enumerate(ladder.rungs):
         # setsar=1: square pixels, so RESOLUTION in the master playlist is what is shown.
-        chains.append(f"[s{i}]{_scaler(rung.width, rung.height)},setsar=1[v{i}]")
+        scaler = _scaler(rung.width, rung.height, zimg=settings.zimg)
+        chains.append(f"[s{i}]{scaler},setsar=1[v{i}]")
     return ";".join(chains)
 
 
-def _scaler(width: int, height: int) -> str:
+def _scaler(width: int, height: int, *, zimg: bool = True) -> str:
     """zimg's resize with the parameters of ffmpeg's default scaler (bicubic B=0, C=0.6,
     chroma taken as centred, as swscale takes it): the same picture (67 dB apart), for
-    about 70% of the CPU. A rung the source's own size passes through untouched."""
+    about 70% of the CPU. A rung the source's own size passes through untouched. Without
+    zimg, swscale itself (its bicubic's defaults are those parameters)."""
+    if not zimg:
+        return f"scale=w={width}:h={height}:flags=bicubic"
     return (f"zscale=w={width}:h={height}:filter=bicubic:param_a=0:param_b=0.6"
             f":chromal=center:chromalin=center")
 
@@ -129,7 +154,8 @@ def _video_outputs(ladder: RenditionLadder, settings: EncoderSettings) -> list[s
     frames_per_keyframe = max(1, math.ceil(ladder.frame_rate * settings.keyframe_seconds))
     threads = ([settings.threads_per_encoder] * len(ladder.rungs)
                if settings.threads_per_encoder
-               else encoder_threads(ladder.rungs, settings.thread_budget or available_cores()))
+               else encoder_threads(ladder.rungs, settings.thread_budget
+                                    or default_thread_budget(available_cores())))
     arguments: list[str] = []
     for i, rung in enumerate(ladder.rungs):
         arguments += ["-map", f"[v{i}]",
@@ -140,6 +166,7 @@ def _video_outputs(ladder: RenditionLadder, settings: EncoderSettings) -> list[s
     return [
         *arguments,
         "-c:v", "libx264", "-profile:v", "high", "-bf:v", str(B_FRAMES),
+        "-b_strategy:v", str(B_FRAME_STRATEGY),
         # Keyframes on the clock (so a variable frame rate keeps them aligned), no extra
         # ones at scene cuts, and a GOP limit that never fires before the forced one.
         "-force_key_frames:v", f"expr:gte(t,n_forced*{settings.keyframe_seconds})",

@@ -41,7 +41,9 @@ class SourceInput:
         # ending the input early, which would read as a truncated source.
         network = ["-reconnect", "1", "-reconnect_on_network_error", "1",
                    "-reconnect_delay_max", "8"] if self.remote else []
-        return [*pace, *network, "-i", self.location]
+        import os
+        dec = ["-threads", os.environ["DEC_THREADS"]] if os.environ.get("DEC_THREADS") else []
+        return [*pace, *network, *dec, "-i", self.location]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from transcoder.ffmpeg_command import (
     DEFAULT_SETTINGS,
     PLAYLIST_NAME,
     EncoderSettings,
+    fitted_to,
     hls_command,
 )
 from transcoder.ffmpeg_process import Deadline, run_ffmpeg
@@ -92,8 +93,8 @@ def transcode(
     logger.info("encoding %s: %s", source.name, ", ".join(r.name for r in ladder.rungs))
     if on_encode is not None:
         on_encode(EncodePlan(info, ladder, settings, output_dir, audio))
-    command = hls_command(tools.ffmpeg, source, ladder, output_dir, settings,
-                          read_rate=read_rate, audio=audio)
+    command = hls_command(tools.ffmpeg, source, ladder, output_dir,
+                          fitted_to(tools.ffmpeg, settings), read_rate=read_rate, audio=audio)
     _encode_ladder(command, info, deadline, on_progress)
     variants = [rung.name for rung in ladder.rungs] + [plan.name for plan in audio]
     write_media_playlists(output_dir, variants, settings.segment_seconds)
