@@ -41,9 +41,7 @@ class SourceInput:
         # ending the input early, which would read as a truncated source.
         network = ["-reconnect", "1", "-reconnect_on_network_error", "1",
                    "-reconnect_delay_max", "8"] if self.remote else []
-        import os
-        dec = ["-threads", os.environ["DEC_THREADS"]] if os.environ.get("DEC_THREADS") else []
-        return [*pace, *network, *dec, "-i", self.location]
+        return [*pace, *network, "-i", self.location]
 
 
 @dataclass(frozen=True)
