@@ -246,7 +246,7 @@ DOCUMENTED = (
                "sources longer than this many seconds are encoded by one task per chunk "
                "(chalicelib/transcode/chunk_jobs.py); `0` turns chunking off"),
     Documented((TRANSCODE_CHUNKS,), "unset", "that many chunk tasks, whatever the length"),
-    Documented((TRANSCODE_CHUNK_THREADS,), "`0` (ffmpeg's own: the task's vCPUs)",
+    Documented((TRANSCODE_CHUNK_THREADS,), "`0` (the task's vCPUs, plus one for the x264s)",
                "each chunk task's ffmpeg thread budget"),
     Documented((TRANSCODE_CHUNK_TASK_CPU, TRANSCODE_CHUNK_TASK_MEMORY),
                "`0`, `0` (the task definition's)",
