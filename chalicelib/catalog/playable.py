@@ -75,22 +75,20 @@ def playable_movie(ref: str, started_version: object | Callable[[str], object] =
         started_version = started_version(movie.movie_id)
     if isinstance(started_version, str) and started_version != movie.current_version \
             and kept is not None and kept.version == started_version:
-        return _as_kept(movie, kept)
-    return PlayableMovie(
-        movie_id=movie.movie_id, title=str(movie.title), status=str(movie.status),
-        version=str(movie.current_version),
-        master_playlist_key=str(movie.master_playlist_key), rungs=_rungs(movie.renditions),
-        has_audio=bool(movie.has_audio), trickplay_vtt_key=movie.trickplay_vtt_key,
-        duration=movie.duration, maturity_rating=movie.maturity_rating)
+        return _playable(movie, kept, kept.version)
+    return _playable(movie, movie, movie.current_version)
 
 
-def _as_kept(movie: MovieModel, kept: ReadyVersion) -> PlayableMovie:
+def _playable(movie: MovieModel, published: MovieModel | ReadyVersion,
+              version: str) -> PlayableMovie:
+    """The movie as it plays `version`, whose files `published` names (the movie's
+    current ones, or the ready version a replacement superseded)."""
     return PlayableMovie(
         movie_id=movie.movie_id, title=str(movie.title), status=str(movie.status),
-        version=str(kept.version),
-        master_playlist_key=str(kept.master_playlist_key), rungs=_rungs(kept.renditions),
-        has_audio=bool(kept.has_audio), trickplay_vtt_key=kept.trickplay_vtt_key,
-        duration=movie.duration, maturity_rating=movie.maturity_rating)
+        version=str(version), master_playlist_key=str(published.master_playlist_key),
+        rungs=_rungs(published.renditions), has_audio=bool(published.has_audio),
+        trickplay_vtt_key=published.trickplay_vtt_key, duration=movie.duration,
+        maturity_rating=movie.maturity_rating)
 
 
 def _rungs(renditions: Iterable[Rendition]) -> tuple[Rung, ...]:

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from chalicelib.catalog.playable import PlayableMovie
 from chalicelib.core.errors import Conflict, Gone, NotFound
@@ -47,17 +48,14 @@ class FetchingClient(BrowserClient):
     way asks, and to renew or claim that session (`live_slots`)."""
 
     clock: Clock = time.time
-    _read: list[tuple[float, list[StreamSlotModel]]] = field(
-        default_factory=list, compare=False, repr=False)
 
+    @cached_property
     def _slots(self) -> tuple[float, list[StreamSlotModel]]:
-        if not self._read:
-            now = self.clock()
-            self._read.append((now, sessions.slots_of(self.user_id)))
-        return self._read[0]
+        """When the slots were read, and what they were (read on first use)."""
+        return self.clock(), sessions.slots_of(self.user_id)
 
     def live_slots(self) -> list[StreamSlotModel]:
-        now, slots = self._slots()
+        now, slots = self._slots
         return [s for s in slots if sessions.is_live(s, now)]
 
     def version_playing(self, movie_id: str) -> str | None:
@@ -65,7 +63,7 @@ class FetchingClient(BrowserClient):
         or the one it left when its lease ran out (a player paused a while goes on with the
         film it was watching). By the movie's own id, never an alias: versions of different
         movies may be spelled alike."""
-        now, slots = self._slots()
+        now, slots = self._slots
         mine = [s for s in slots if s.device_id == self.client_id and s.movie_id == movie_id]
         latest = max(mine, key=lambda s: (sessions.is_live(s, now), s.heartbeat_at),
                      default=None)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "containers" / "tra
 import transcoder
 from transcoder.binaries import find_media_tools
 
-from devstack.emulator import Emulator, start_moto
+from devstack.emulator import Emulator
 from devstack.transcoder_process import transcoder_pythonpath
 from tests.support.media import render_sources
-from tests.support.network import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -67,14 +66,6 @@ def s3_client(endpoint: str) -> S3Client:
 def sqs_client(endpoint: str) -> SQSClient:
     return boto3.client("sqs", endpoint_url=endpoint, aws_access_key_id="test",
                         aws_secret_access_key="test", region_name="us-east-1")
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emulator = start_moto(f"http://127.0.0.1:{free_port()}",
-                          tmp_path_factory.mktemp("moto") / "moto.log")
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ from tests.e2e.test_transcoder_job import Stack, published, upload
 from tests.e2e.test_transcoder_truncated import first_60_percent
 from tests.support.media import render_sources
 
-# The job tier's emulator (one per module) and fresh buckets and queue per test.
-moto, stack = job_tier.moto, job_tier.stack
+# Fresh buckets and queue per test, as the job tier's, on the module's emulator (conftest).
+stack = job_tier.stack
 
 # Short and at 12 fps (cheap to encode on a busy box) while still several segments long.
 SECONDS, FPS = 20, 12

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,7 @@ from transcoder.results import TranscodeResult
 from transcoder.subtitle_task import MediaBucket, SubtitleRequest, run_subtitle_task
 from transcoder.transcode import transcode
 
-from devstack.emulator import Emulator, start_moto
-from tests.support.network import free_port
+from devstack.emulator import Emulator
 from tests.support.tracks import RENDITIONS, media_lines, read_back, render_tracks_source
 
 
@@ -75,14 +74,6 @@ def test_ffmpeg_reads_every_rendition(ffmpeg: str, encoded: tuple[TranscodeResul
     second = (output / "subtitles" / "en" / "segment_00001.vtt").read_text()
     assert "X-TIMESTAMP-MAP=MPEGTS:" in first and "Across a boundary" in first
     assert "Across a boundary" in second and "Hello" not in second
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emulator = start_moto(f"http://127.0.0.1:{free_port()}",
-                          tmp_path_factory.mktemp("moto") / "moto.log")
-    yield emulator
-    emulator.stop()
 
 
 class HeardEvents:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from transcoder.binaries import find_media_tools
 from transcoder.errors import SourceCorrupt, SourceTruncated
 from transcoder.transcode import transcode
 
-from devstack.emulator import Emulator, start_moto
+from devstack.emulator import Emulator
 from tests.e2e.test_transcoder_job import (
     Stack,
     events,
@@ -31,7 +31,6 @@ from tests.e2e.test_transcoder_job import (
     upload,
 )
 from tests.support.media import render_sources
-from tests.support.network import free_port
 
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 # "+faststart" puts the index, and with it the duration, before the media it describes.
@@ -144,14 +143,6 @@ def test_a_healthy_source_whose_streams_end_apart_is_not_failed(
 
 
 # --- the job, as the task runner starts it ----------------------------------------------
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emulator = start_moto(f"http://127.0.0.1:{free_port()}",
-                          tmp_path_factory.mktemp("moto") / "moto.log")
-    yield emulator
-    emulator.stop()
-
 
 @pytest.fixture
 def stack(moto: Emulator) -> Stack:

@@ -1,4 +1,5 @@
-"""Fixtures the integration tier shares: signed-in callers by role, as Bearer headers."""
+"""Fixtures the integration tier shares: signed-in callers by role, as Bearer headers; a
+task runner that records the jobs it is given."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tests.support.api import Browser
 from tests.support.catalog import token_headers
 from tests.support.factories import make_account, make_admin
 from tests.support.fake_tmdb import FakeTmdb
+from tests.support.uploads import RecordingRunner
 
 
 @pytest.fixture
@@ -21,6 +23,11 @@ def admin(browser: Browser) -> dict[str, str]:
 @pytest.fixture
 def viewer(browser: Browser) -> dict[str, str]:
     return token_headers(browser, make_account())
+
+
+@pytest.fixture
+def runner() -> RecordingRunner:
+    return RecordingRunner()
 
 
 @pytest.fixture

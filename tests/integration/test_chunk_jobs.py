@@ -37,10 +37,6 @@ CHUNKS = [{"index": 0, "start_seconds": 0.0, "end_seconds": 12.0, "first_segment
            "segments": 2}]
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
 
 @pytest.fixture
 def job(stack: Settings, runner: RecordingRunner) -> TranscodeJob:

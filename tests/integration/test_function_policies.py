@@ -14,8 +14,6 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TypeVar
 
-import pytest
-
 from chalicelib.core.logs import lambda_context_middleware
 from chalicelib.core.settings import Settings
 from chalicelib.notify.service import deliver
@@ -40,10 +38,6 @@ def invoked(function: str, work: Callable[[], Result]) -> Result:
     return lambda_context_middleware(SimpleNamespace(context=context),  # type: ignore[no-any-return]
                                      lambda _: work())
 
-
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
 
 
 def test_the_upload_handler_calls_only_what_its_policy_grants(

@@ -38,10 +38,6 @@ from tests.support.uploads import RecordingRunner, failed_event, ready_event
 NO_STORE = "private, no-store"
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
 
 @pytest.fixture
 def viewer(browser: Browser) -> tuple[TestAccount, dict[str, str]]:

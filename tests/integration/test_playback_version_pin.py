@@ -34,10 +34,6 @@ SAFARI = {"User-Agent": "Mozilla/5.0 (Macintosh) Version/17.5 Safari/605.1.15",
 APP = {"User-Agent": "reelstack-tv/2.1", "Accept": "*/*"}
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
 
 @pytest.fixture
 def account() -> TestAccount:

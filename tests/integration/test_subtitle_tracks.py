@@ -32,11 +32,6 @@ from tests.support.uploads import (
 )
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
 def tracks_of(browser: Browser, admin: dict[str, str], movie_id: str) -> list[dict[str, Any]]:
     answer = browser.get(f"/api/admin/videos/{movie_id}/subtitles/", headers=admin)
     assert answer.status_code == 200, answer.json_body

@@ -23,11 +23,6 @@ from tests.support.uploads import (
 )
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
-
 def test_an_upload_for_a_movie_starts_one_job(stack: Settings, runner: RecordingRunner) -> None:
     movie = make_movie("Upload Me", status="draft")
     notification = upload(stack, f"videos/{movie.movie_id}/my cut.mp4")

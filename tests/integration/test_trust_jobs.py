@@ -45,10 +45,6 @@ Result = TypeVar("Result")
 MIB = 1024 * 1024
 
 
-@pytest.fixture
-def runner() -> RecordingRunner:
-    return RecordingRunner()
-
 
 @pytest.fixture
 def quick_deadlines(monkeypatch: pytest.MonkeyPatch, stack: Settings) -> Iterator[Settings]:
